@@ -1,0 +1,52 @@
+import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
+import { LoggerModule } from 'nestjs-pino';
+import { CommonModule } from './common/common.module';
+import { ErrorFilter } from './common/error.filter';
+import { BeaconConfigModule } from './config/config.module';
+import { Environment } from './config/environment';
+import { HealthModule } from './health/health.module';
+import { LatencyModule } from './latency/latency.module';
+
+@Module({})
+export class AppModule {
+  /**
+   * @param env where settings come from: `process.env` in production, a literal in tests,
+   *            so that several apps in one test process never share configuration.
+   */
+  static forRoot(env: Record<string, unknown> = process.env): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        BeaconConfigModule.forRoot(env),
+        LoggerModule.forRootAsync({
+          inject: [Environment],
+          useFactory: (config: Environment) => ({
+            pinoHttp: {
+              level: config.LOG_LEVEL,
+              autoLogging: config.LOG_REQUESTS,
+              quietReqLogger: true,
+            },
+          }),
+        }),
+        ScheduleModule.forRoot(),
+        CommonModule,
+        HealthModule,
+        LatencyModule,
+      ],
+      providers: [
+        // Registered here, not in main.ts, so apps built in tests validate exactly like production.
+        {
+          provide: APP_PIPE,
+          useValue: new ValidationPipe({
+            whitelist: true,
+            forbidNonWhitelisted: true,
+            transform: true,
+          }),
+        },
+        { provide: APP_FILTER, useClass: ErrorFilter },
+      ],
+    };
+  }
+}

@@ -1,0 +1,22 @@
+import { INestApplication } from '@nestjs/common';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { Environment } from './config/environment';
+import { buildOpenApiDocument } from './openapi/openapi-document';
+
+/**
+ * What an app needs beyond its module graph, shared by main.ts, the spec generator and
+ * the e2e tests. Call before `init()`/`listen()`: the body parser must be in place first.
+ */
+export function configureApp(app: INestApplication): void {
+  const express = app as NestExpressApplication;
+  const env = app.get(Environment);
+  express.useLogger(app.get(Logger));
+  express.useBodyParser('json', { limit: env.BODY_LIMIT });
+  express.disable('x-powered-by');
+  SwaggerModule.setup('swagger', app, () => buildOpenApiDocument(app), {
+    jsonDocumentUrl: 'swagger-json',
+    yamlDocumentUrl: 'swagger-yaml',
+  });
+}

@@ -1,0 +1,37 @@
+import { InvalidEnvironmentError, loadEnvironment } from './environment';
+
+describe('loadEnvironment', () => {
+  it('applies defaults when nothing is set', () => {
+    const env = loadEnvironment({});
+    expect(env.PORT).toBe(8080);
+    expect(env.HOST).toBe('127.0.0.1');
+    expect(env.DATA_DIR).toBe('./data');
+    expect(env.LATENCY_WINDOW_MS).toBe(60_000);
+    expect(env.LOG_REQUESTS).toBe(false);
+  });
+
+  it('parses strings into typed values and ignores unrelated variables', () => {
+    const env = loadEnvironment({ PORT: '9000', JOBS_ENABLED: 'false', PATH: '/usr/bin' });
+    expect(env.PORT).toBe(9000);
+    expect(env.JOBS_ENABLED).toBe(false);
+    expect(env).not.toHaveProperty('PATH');
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['LOG_LEVEL', 'loud'],
+    ['JOBS_ENABLED', 'maybe'],
+    ['BODY_LIMIT', 'lots'],
+    ['LATENCY_MAX_SAMPLES', '0'],
+  ])('rejects %s=%s with a message naming the variable', (name, value) => {
+    expect(() => loadEnvironment({ [name]: value })).toThrow(InvalidEnvironmentError);
+    expect(() => loadEnvironment({ [name]: value })).toThrow(name);
+  });
+
+  it('rejects a default window larger than the allowed maximum', () => {
+    expect(() =>
+      loadEnvironment({ LATENCY_WINDOW_MS: '5000', LATENCY_MAX_WINDOW_MS: '1000' }),
+    ).toThrow('LATENCY_WINDOW_MS');
+  });
+});

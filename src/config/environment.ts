@@ -1,0 +1,97 @@
+import { Expose, Transform, plainToInstance } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  validateSync,
+} from 'class-validator';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Environment variables arrive as strings; anything else (tests) is passed through untouched. */
+const toInt = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+const toBool = ({ value }: { value: unknown }): unknown => {
+  if (typeof value !== 'string') return value;
+  const v = value.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  return value;
+};
+
+/**
+ * Every setting Beacon reads, validated once at start-up. This class is also the
+ * injection token: services ask for `Environment` and get typed, validated values.
+ */
+export class Environment {
+  @Expose() @Transform(toInt) @IsInt() @Min(0) @Max(65535) PORT = 8080;
+
+  /** Loopback unless told otherwise: exposing the service is a deliberate act. */
+  @Expose() @IsString() @IsNotEmpty() HOST = '127.0.0.1';
+
+  @Expose() @IsString() @IsNotEmpty() DATA_DIR = './data';
+
+  @Expose() @IsIn(LOG_LEVELS) LOG_LEVEL: LogLevel = 'info';
+
+  /** One log line per HTTP request; off by default because ingestion endpoints are hot. */
+  @Expose() @Transform(toBool) @IsBoolean() LOG_REQUESTS = false;
+
+  @Expose()
+  @Matches(/^\d+(b|kb|mb)$/i, { message: 'BODY_LIMIT must look like 512kb or 1mb' })
+  BODY_LIMIT = '1mb';
+
+  /** Master switch for every scheduled job (pruning, flushing). */
+  @Expose() @Transform(toBool) @IsBoolean() JOBS_ENABLED = true;
+
+  @Expose() @Transform(toInt) @IsInt() @Min(1) @Max(86_400_000) LATENCY_WINDOW_MS = 60_000;
+
+  @Expose() @Transform(toInt) @IsInt() @Min(1) @Max(2_592_000_000) LATENCY_MAX_WINDOW_MS =
+    86_400_000;
+
+  @Expose() @Transform(toInt) @IsInt() @Min(1) @Max(10_000_000) LATENCY_MAX_SAMPLES = 10_000;
+
+  @Expose() @Transform(toInt) @IsInt() @Min(1) @Max(10_000_000) LATENCY_MAX_SAMPLES_LIMIT =
+    1_000_000;
+
+  @Expose() @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000) LATENCY_MAX_METRICS = 10_000;
+
+  @Expose() @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000_000) LATENCY_MAX_TOTAL_SAMPLES =
+    100_000_000;
+
+  @Expose() @Transform(toInt) @IsInt() @Min(100) @Max(3_600_000) LATENCY_PRUNE_INTERVAL_MS = 10_000;
+}
+
+export class InvalidEnvironmentError extends Error {}
+
+/** Turns raw variables into a validated `Environment`, or throws naming each bad variable. */
+export function loadEnvironment(raw: Record<string, unknown>): Environment {
+  const env = plainToInstance(Environment, raw, {
+    excludeExtraneousValues: true,
+    exposeDefaultValues: true,
+  });
+  const errors = validateSync(env, { forbidUnknownValues: true });
+  if (errors.length > 0) {
+    const lines = errors.map((e) => {
+      const got = raw[e.property];
+      return `${Object.values(e.constraints ?? {}).join('; ')} (got ${JSON.stringify(got)})`;
+    });
+    throw new InvalidEnvironmentError(`Invalid configuration: ${lines.join(' | ')}`);
+  }
+  if (env.LATENCY_WINDOW_MS > env.LATENCY_MAX_WINDOW_MS) {
+    throw new InvalidEnvironmentError(
+      'Invalid configuration: LATENCY_WINDOW_MS must not exceed LATENCY_MAX_WINDOW_MS',
+    );
+  }
+  if (env.LATENCY_MAX_SAMPLES > env.LATENCY_MAX_SAMPLES_LIMIT) {
+    throw new InvalidEnvironmentError(
+      'Invalid configuration: LATENCY_MAX_SAMPLES must not exceed LATENCY_MAX_SAMPLES_LIMIT',
+    );
+  }
+  return env;
+}

@@ -1,0 +1,33 @@
+import { Controller, Get, HttpStatus, Res, ServiceUnavailableException } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
+import type { Response } from 'express';
+import { LatencyHealthIndicator } from './latency.health';
+
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly latency: LatencyHealthIndicator,
+  ) {}
+
+  @Get()
+  @HealthCheck()
+  @ApiOperation({
+    summary: 'Liveness and readiness',
+    description:
+      'Answers 200 while the process is up and every module can take work, 503 with the ' +
+      'failing modules in `error` otherwise. Both carry the same health report.',
+  })
+  async check(@Res({ passthrough: true }) res: Response): Promise<HealthCheckResult> {
+    try {
+      return await this.health.check([() => this.latency.check()]);
+    } catch (err) {
+      // Terminus reports "not ready" by throwing its report; answer with the report itself.
+      if (!(err instanceof ServiceUnavailableException)) throw err;
+      res.status(HttpStatus.SERVICE_UNAVAILABLE);
+      return err.getResponse() as HealthCheckResult;
+    }
+  }
+}

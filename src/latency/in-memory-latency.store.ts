@@ -1,0 +1,152 @@
+import { Mutex } from 'async-mutex';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { LimitExceededError } from '../common/domain-errors';
+import { LatencyStore, LatencyUsage, MetricConfig, MetricState } from './latency.store';
+import { SlidingWindow } from './sliding-window';
+
+export interface LatencyLimits {
+  defaults: MetricConfig;
+  maxMetrics: number;
+  /** Ceiling on the sum of `maxSamples` over all metrics, which bounds memory. */
+  maxTotalSamples: number;
+}
+
+/** Metrics pruned between yields to the event loop, so a big prune never stalls requests. */
+const PRUNE_SLICE = 256;
+
+/**
+ * Samples in process memory, one `SlidingWindow` per metric.
+ *
+ * Record, configure, snapshot and remove are synchronous inside: Node runs them to
+ * completion, so they need no lock. Pruning yields between slices of metrics; the
+ * mutex keeps two prune passes from overlapping, and each slice re-reads the map so a
+ * metric removed meanwhile is simply skipped.
+ */
+export class InMemoryLatencyStore extends LatencyStore {
+  private readonly metrics = new Map<string, SlidingWindow>();
+  private readonly pruneLock = new Mutex();
+  private reservedSamples = 0;
+
+  constructor(private readonly limits: LatencyLimits) {
+    super();
+  }
+
+  record(id: string, latenciesNs: ArrayLike<number>, at: number): Promise<void> {
+    const window = this.metrics.get(id) ?? this.create(id, this.limits.defaults);
+    window.add(latenciesNs, at);
+    return Promise.resolve();
+  }
+
+  configure(id: string, changes: Partial<MetricConfig>, at: number): Promise<{ created: boolean }> {
+    const existing = this.metrics.get(id);
+    if (!existing) {
+      const { defaults } = this.limits;
+      this.create(id, {
+        windowMs: changes.windowMs ?? defaults.windowMs,
+        maxSamples: changes.maxSamples ?? defaults.maxSamples,
+      });
+      return Promise.resolve({ created: true });
+    }
+    const windowMs = changes.windowMs ?? existing.windowMs;
+    const maxSamples = changes.maxSamples ?? existing.maxSamples;
+    this.reserve(maxSamples - existing.maxSamples);
+    existing.reconfigure(windowMs, maxSamples, at);
+    return Promise.resolve({ created: false });
+  }
+
+  snapshot(
+    id: string,
+    at: number,
+    percentiles: readonly number[],
+  ): Promise<MetricState | undefined> {
+    const window = this.metrics.get(id);
+    return Promise.resolve(window && stateOf(id, window, at, percentiles));
+  }
+
+  snapshotAll(at: number, percentiles: readonly number[]): Promise<MetricState[]> {
+    const ids = [...this.metrics.keys()].sort();
+    return Promise.resolve(ids.map((id) => stateOf(id, this.metrics.get(id)!, at, percentiles)));
+  }
+
+  remove(id: string): Promise<boolean> {
+    const window = this.metrics.get(id);
+    if (!window) return Promise.resolve(false);
+    this.metrics.delete(id);
+    this.reservedSamples -= window.maxSamples;
+    return Promise.resolve(true);
+  }
+
+  async pruneExpired(at: number): Promise<number> {
+    // A pass already running will cover this tick too.
+    if (this.pruneLock.isLocked()) return 0;
+    return this.pruneLock.runExclusive(async () => {
+      const ids = [...this.metrics.keys()];
+      let evicted = 0;
+      for (let i = 0; i < ids.length; i += PRUNE_SLICE) {
+        for (const id of ids.slice(i, i + PRUNE_SLICE)) {
+          const window = this.metrics.get(id);
+          if (!window) continue;
+          evicted += window.evictExpired(at);
+          window.shrinkToFit();
+        }
+        if (i + PRUNE_SLICE < ids.length) await yieldToEventLoop();
+      }
+      return evicted;
+    });
+  }
+
+  usage(): Promise<LatencyUsage> {
+    let samples = 0;
+    let bytes = 0;
+    for (const window of this.metrics.values()) {
+      samples += window.count;
+      bytes += window.bytes;
+    }
+    return Promise.resolve({
+      metrics: this.metrics.size,
+      samples,
+      reservedSamples: this.reservedSamples,
+      bytes,
+    });
+  }
+
+  private create(id: string, config: MetricConfig): SlidingWindow {
+    if (this.metrics.size >= this.limits.maxMetrics) {
+      throw new LimitExceededError(
+        `Metric limit reached (${this.limits.maxMetrics}); delete a metric or raise LATENCY_MAX_METRICS`,
+      );
+    }
+    this.reserve(config.maxSamples);
+    const window = new SlidingWindow(config.windowMs, config.maxSamples);
+    this.metrics.set(id, window);
+    return window;
+  }
+
+  private reserve(extra: number): void {
+    if (this.reservedSamples + extra > this.limits.maxTotalSamples) {
+      throw new LimitExceededError(
+        `Sample budget exhausted: metrics already reserve ${this.reservedSamples} of ` +
+          `${this.limits.maxTotalSamples} samples (LATENCY_MAX_TOTAL_SAMPLES); ` +
+          `${extra} more do not fit`,
+      );
+    }
+    this.reservedSamples += extra;
+  }
+}
+
+function stateOf(
+  id: string,
+  window: SlidingWindow,
+  at: number,
+  percentiles: readonly number[],
+): MetricState {
+  window.evictExpired(at);
+  return {
+    id,
+    windowMs: window.windowMs,
+    maxSamples: window.maxSamples,
+    count: window.count,
+    truncated: window.truncatedAt(at),
+    values: percentiles.map((p) => window.percentile(p)),
+  };
+}

@@ -1,0 +1,154 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  Post,
+  Put,
+  Query,
+  Res,
+} from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiPayloadTooLargeResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Response } from 'express';
+import { ErrorResponseDto } from '../common/error-response.dto';
+import { ConfigureMetricDto } from './dto/configure-metric.dto';
+import { MetricIdParamsDto } from './dto/metric-id.params.dto';
+import { MetricSnapshotDto } from './dto/metric-snapshot.dto';
+import { PercentilesQueryDto } from './dto/percentiles.query.dto';
+import { AcceptedDto, RecordLatenciesDto, RecordLatencyDto } from './dto/record-latency.dto';
+import { LatencyService, LatencySnapshot } from './latency.service';
+
+const BAD_REQUEST = { type: ErrorResponseDto, description: 'Invalid id, body or query.' };
+const NOT_FOUND = { type: ErrorResponseDto, description: 'No metric with this id.' };
+const LIMIT = {
+  type: ErrorResponseDto,
+  description: 'Creating the metric would exceed LATENCY_MAX_METRICS or LATENCY_MAX_TOTAL_SAMPLES.',
+};
+const TOO_LARGE = { type: ErrorResponseDto, description: 'Body larger than BODY_LIMIT.' };
+
+@ApiTags('latency')
+@Controller('metrics')
+export class LatencyController {
+  constructor(private readonly latency: LatencyService) {}
+
+  @Post(':id/latency')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({
+    summary: 'Record one latency sample',
+    description: 'Creates the metric with the default window and cap if it does not exist.',
+  })
+  @ApiAcceptedResponse({ description: 'Recorded. Empty body.' })
+  @ApiBadRequestResponse(BAD_REQUEST)
+  @ApiConflictResponse(LIMIT)
+  @ApiPayloadTooLargeResponse(TOO_LARGE)
+  async record(@Param() { id }: MetricIdParamsDto, @Body() body: RecordLatencyDto): Promise<void> {
+    await this.latency.record(id, [body.latency_ns]);
+  }
+
+  @Post(':id/latencies')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({
+    summary: 'Record a batch of latency samples',
+    description: 'All samples get the same arrival time. One invalid value rejects the batch.',
+  })
+  @ApiAcceptedResponse({ type: AcceptedDto })
+  @ApiBadRequestResponse(BAD_REQUEST)
+  @ApiConflictResponse(LIMIT)
+  @ApiPayloadTooLargeResponse(TOO_LARGE)
+  async recordBatch(
+    @Param() { id }: MetricIdParamsDto,
+    @Body() body: RecordLatenciesDto,
+  ): Promise<AcceptedDto> {
+    return { accepted: await this.latency.record(id, body.latencies_ns) };
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'Snapshots of every metric, sorted by MetricID' })
+  @ApiOkResponse({ type: MetricSnapshotDto, isArray: true })
+  @ApiBadRequestResponse(BAD_REQUEST)
+  async list(@Query() query: PercentilesQueryDto): Promise<MetricSnapshotDto[]> {
+    const snapshots = await this.latency.list(query.percentiles);
+    return snapshots.map((s) => toDto(s, query.percentiles !== undefined));
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Snapshot of one metric: count and P50/P95/P99 over its window' })
+  @ApiOkResponse({ type: MetricSnapshotDto })
+  @ApiBadRequestResponse(BAD_REQUEST)
+  @ApiNotFoundResponse(NOT_FOUND)
+  async get(
+    @Param() { id }: MetricIdParamsDto,
+    @Query() query: PercentilesQueryDto,
+  ): Promise<MetricSnapshotDto> {
+    return toDto(
+      await this.latency.snapshot(id, query.percentiles),
+      query.percentiles !== undefined,
+    );
+  }
+
+  @Put(':id')
+  @ApiOperation({
+    summary: 'Create or reconfigure a metric',
+    description:
+      'Changing the window applies to the next read; lowering max_samples drops the oldest ' +
+      'samples at once. Widening the window does not bring back samples already evicted.',
+  })
+  @ApiCreatedResponse({ type: MetricSnapshotDto, description: 'Created.' })
+  @ApiOkResponse({ type: MetricSnapshotDto, description: 'Reconfigured.' })
+  @ApiBadRequestResponse(BAD_REQUEST)
+  @ApiConflictResponse(LIMIT)
+  async configure(
+    @Param() { id }: MetricIdParamsDto,
+    @Body() body: ConfigureMetricDto,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<MetricSnapshotDto> {
+    const { created, snapshot } = await this.latency.configure(id, {
+      windowMs: body.window_ms,
+      maxSamples: body.max_samples,
+    });
+    res.status(created ? HttpStatus.CREATED : HttpStatus.OK);
+    return toDto(snapshot, false);
+  }
+
+  @Delete(':id')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ summary: 'Delete a metric and its samples' })
+  @ApiNoContentResponse({ description: 'Deleted.' })
+  @ApiBadRequestResponse(BAD_REQUEST)
+  @ApiNotFoundResponse(NOT_FOUND)
+  async remove(@Param() { id }: MetricIdParamsDto): Promise<void> {
+    await this.latency.remove(id);
+  }
+}
+
+function toDto(s: LatencySnapshot, withExtra: boolean): MetricSnapshotDto {
+  const dto: MetricSnapshotDto = {
+    MetricID: s.id,
+    Window: s.windowMs * 1_000_000,
+    MaxSamples: s.maxSamples,
+    Count: s.count,
+    P50: s.p50,
+    P95: s.p95,
+    P99: s.p99,
+    Truncated: s.truncated,
+  };
+  if (withExtra) {
+    // A Map-free plain object is safe here: keys are `p` + a number, never client strings.
+    dto.Percentiles = Object.fromEntries(s.extra.map(({ p, value }) => [`p${p}`, value]));
+  }
+  return dto;
+}

@@ -1,0 +1,27 @@
+import { Module } from '@nestjs/common';
+import { Environment } from '../config/environment';
+import { InMemoryLatencyStore } from './in-memory-latency.store';
+import { LatencyController } from './latency.controller';
+import { LatencyScheduler } from './latency.scheduler';
+import { LatencyService } from './latency.service';
+import { LatencyStore } from './latency.store';
+
+@Module({
+  controllers: [LatencyController],
+  providers: [
+    LatencyService,
+    LatencyScheduler,
+    {
+      provide: LatencyStore,
+      useFactory: (env: Environment) =>
+        new InMemoryLatencyStore({
+          defaults: { windowMs: env.LATENCY_WINDOW_MS, maxSamples: env.LATENCY_MAX_SAMPLES },
+          maxMetrics: env.LATENCY_MAX_METRICS,
+          maxTotalSamples: env.LATENCY_MAX_TOTAL_SAMPLES,
+        }),
+      inject: [Environment],
+    },
+  ],
+  exports: [LatencyService],
+})
+export class LatencyModule {}

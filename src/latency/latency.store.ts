@@ -1,0 +1,57 @@
+export interface MetricConfig {
+  windowMs: number;
+  maxSamples: number;
+}
+
+/** What a store reports about one metric at one instant. */
+export interface MetricState extends MetricConfig {
+  id: string;
+  /** Samples inside the window. */
+  count: number;
+  /** Some samples still inside the window were dropped by `maxSamples`. */
+  truncated: boolean;
+  /** Nearest-rank values for the requested percentiles, in the order asked; null when empty. */
+  values: (number | null)[];
+}
+
+export interface LatencyUsage {
+  metrics: number;
+  samples: number;
+  /** Sum of every metric's `maxSamples`: the most samples the store may ever hold. */
+  reservedSamples: number;
+  bytes: number;
+}
+
+/**
+ * Where latency samples live. The abstract class is the contract and the injection
+ * token, so a shared (e.g. Redis) implementation can replace the in-memory one without
+ * touching the service. Every method is async for that reason.
+ */
+export abstract class LatencyStore {
+  /** Appends samples observed at `at`, creating the metric with defaults if needed. */
+  abstract record(id: string, latenciesNs: ArrayLike<number>, at: number): Promise<void>;
+
+  /** Creates or reconfigures a metric; unspecified fields keep their value (or default). */
+  abstract configure(
+    id: string,
+    changes: Partial<MetricConfig>,
+    at: number,
+  ): Promise<{ created: boolean }>;
+
+  abstract snapshot(
+    id: string,
+    at: number,
+    percentiles: readonly number[],
+  ): Promise<MetricState | undefined>;
+
+  /** Every metric, sorted by id. */
+  abstract snapshotAll(at: number, percentiles: readonly number[]): Promise<MetricState[]>;
+
+  /** Removes a metric; false when there was none. */
+  abstract remove(id: string): Promise<boolean>;
+
+  /** Evicts expired samples from every metric and frees idle memory; returns samples evicted. */
+  abstract pruneExpired(at: number): Promise<number>;
+
+  abstract usage(): Promise<LatencyUsage>;
+}

@@ -1,0 +1,24 @@
+import { NestFactory } from '@nestjs/core';
+import { Logger } from 'nestjs-pino';
+import pino from 'pino';
+import { AppModule } from './app.module';
+import { configureApp } from './app.setup';
+import { Environment } from './config/environment';
+
+async function bootstrap(): Promise<void> {
+  const app = await NestFactory.create(AppModule.forRoot(), { bufferLogs: true });
+  configureApp(app);
+  app.enableShutdownHooks();
+  const env = app.get(Environment);
+  await app.listen(env.PORT, env.HOST);
+  app
+    .get(Logger)
+    .log(`Beacon listening on http://${env.HOST}:${env.PORT} (Swagger UI at /swagger)`);
+}
+
+bootstrap().catch((err: unknown) => {
+  // The app logger may not exist yet (bad configuration), so log with a bare pino.
+  const log = pino({ name: 'beacon' }, pino.destination({ sync: true }));
+  log.fatal({ err }, err instanceof Error ? err.message : String(err));
+  process.exit(1);
+});

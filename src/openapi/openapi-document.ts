@@ -1,0 +1,36 @@
+import { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+
+const DESCRIPTION = [
+  'Beacon: latency percentiles over sliding windows, API metrics over UDP, social-stream',
+  'engagement analysis, rocket state from out-of-order messages and an exact request counter,',
+  'in one NestJS service. Every error body is `{statusCode, error, message}`.',
+].join(' ');
+
+/** Recursively sorts object keys so the committed spec diffs cleanly. Arrays keep their order. */
+export function sortKeysDeep<T>(value: T): T {
+  if (Array.isArray(value)) return value.map((v: unknown) => sortKeysDeep(v)) as T;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) =>
+      a < b ? -1 : a > b ? 1 : 0,
+    );
+    return Object.fromEntries(entries.map(([k, v]) => [k, sortKeysDeep(v)])) as T;
+  }
+  return value;
+}
+
+/** The one OpenAPI document: served at /swagger-json and written to openapi/openapi.json. */
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('Beacon')
+    .setDescription(DESCRIPTION)
+    .setVersion('0.1.0')
+    .setLicense('MIT', 'https://opensource.org/licenses/MIT')
+    .build();
+  const document = SwaggerModule.createDocument(app, config, {
+    operationIdFactory: (controllerKey, methodKey) =>
+      `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
+  });
+  document.tags = [...(document.tags ?? [])].sort((a, b) => a.name.localeCompare(b.name));
+  return sortKeysDeep(document);
+}

@@ -1,0 +1,38 @@
+import { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import type { Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { AppModule } from '../../src/app.module';
+import { configureApp } from '../../src/app.setup';
+import { Clock } from '../../src/common/clock';
+import { BeaconClient, beaconClient } from '../client/beacon-client';
+
+export interface TestApp {
+  app: INestApplication;
+  baseUrl: string;
+  client: BeaconClient;
+  close: () => Promise<void>;
+}
+
+/**
+ * Builds the real AppModule with the given settings, listens on an ephemeral loopback
+ * port and returns a spec-checking client for it. Scheduled jobs are off unless asked
+ * for: tests call the job's service method with an injected clock instead.
+ */
+export async function startTestApp(
+  env: Record<string, string> = {},
+  options: { clock?: Clock } = {},
+): Promise<TestApp> {
+  let builder = Test.createTestingModule({
+    imports: [AppModule.forRoot({ LOG_LEVEL: 'warn', JOBS_ENABLED: 'false', ...env })],
+  });
+  if (options.clock) builder = builder.overrideProvider(Clock).useValue(options.clock);
+  const moduleRef = await builder.compile();
+  const app = moduleRef.createNestApplication({ bufferLogs: true });
+  configureApp(app);
+  await app.listen(0, '127.0.0.1');
+  const server = app.getHttpServer() as Server;
+  const { port } = server.address() as AddressInfo;
+  const baseUrl = `http://127.0.0.1:${port}`;
+  return { app, baseUrl, client: beaconClient(baseUrl), close: () => app.close() };
+}
