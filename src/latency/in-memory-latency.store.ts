@@ -31,13 +31,16 @@ export class InMemoryLatencyStore extends LatencyStore {
     super();
   }
 
-  record(id: string, latenciesNs: ArrayLike<number>, at: number): Promise<void> {
+  async record(id: string, latenciesNs: ArrayLike<number>, at: number): Promise<void> {
     const window = this.metrics.get(id) ?? this.create(id, this.limits.defaults);
     window.add(latenciesNs, at);
-    return Promise.resolve();
   }
 
-  configure(id: string, changes: Partial<MetricConfig>, at: number): Promise<{ created: boolean }> {
+  async configure(
+    id: string,
+    changes: Partial<MetricConfig>,
+    at: number,
+  ): Promise<{ created: boolean }> {
     const existing = this.metrics.get(id);
     if (!existing) {
       const { defaults } = this.limits;
@@ -45,35 +48,35 @@ export class InMemoryLatencyStore extends LatencyStore {
         windowMs: changes.windowMs ?? defaults.windowMs,
         maxSamples: changes.maxSamples ?? defaults.maxSamples,
       });
-      return Promise.resolve({ created: true });
+      return { created: true };
     }
     const windowMs = changes.windowMs ?? existing.windowMs;
     const maxSamples = changes.maxSamples ?? existing.maxSamples;
     this.reserve(maxSamples - existing.maxSamples);
     existing.reconfigure(windowMs, maxSamples, at);
-    return Promise.resolve({ created: false });
+    return { created: false };
   }
 
-  snapshot(
+  async snapshot(
     id: string,
     at: number,
     percentiles: readonly number[],
   ): Promise<MetricState | undefined> {
     const window = this.metrics.get(id);
-    return Promise.resolve(window && stateOf(id, window, at, percentiles));
+    return window && stateOf(id, window, at, percentiles);
   }
 
-  snapshotAll(at: number, percentiles: readonly number[]): Promise<MetricState[]> {
+  async snapshotAll(at: number, percentiles: readonly number[]): Promise<MetricState[]> {
     const ids = [...this.metrics.keys()].sort();
-    return Promise.resolve(ids.map((id) => stateOf(id, this.metrics.get(id)!, at, percentiles)));
+    return ids.map((id) => stateOf(id, this.metrics.get(id)!, at, percentiles));
   }
 
-  remove(id: string): Promise<boolean> {
+  async remove(id: string): Promise<boolean> {
     const window = this.metrics.get(id);
-    if (!window) return Promise.resolve(false);
+    if (!window) return false;
     this.metrics.delete(id);
     this.reservedSamples -= window.maxSamples;
-    return Promise.resolve(true);
+    return true;
   }
 
   async pruneExpired(at: number): Promise<number> {
@@ -95,19 +98,14 @@ export class InMemoryLatencyStore extends LatencyStore {
     });
   }
 
-  usage(): Promise<LatencyUsage> {
+  async usage(): Promise<LatencyUsage> {
     let samples = 0;
     let bytes = 0;
     for (const window of this.metrics.values()) {
       samples += window.count;
       bytes += window.bytes;
     }
-    return Promise.resolve({
-      metrics: this.metrics.size,
-      samples,
-      reservedSamples: this.reservedSamples,
-      bytes,
-    });
+    return { metrics: this.metrics.size, samples, reservedSamples: this.reservedSamples, bytes };
   }
 
   private create(id: string, config: MetricConfig): SlidingWindow {
