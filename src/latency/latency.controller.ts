@@ -20,17 +20,18 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiParam,
   ApiPayloadTooLargeResponse,
   ApiTags,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ErrorResponseDto } from '../common/error-response.dto';
 import { ConfigureMetricDto } from './dto/configure-metric.dto';
-import { MetricIdParamsDto } from './dto/metric-id.params.dto';
 import { MetricSnapshotDto } from './dto/metric-snapshot.dto';
 import { PercentilesQueryDto } from './dto/percentiles.query.dto';
 import { AcceptedDto, RecordLatenciesDto, RecordLatencyDto } from './dto/record-latency.dto';
 import { LatencyService, LatencySnapshot } from './latency.service';
+import { METRIC_ID_PARAM, MetricIdPipe } from './metric-id.pipe';
 
 const BAD_REQUEST = { type: ErrorResponseDto, description: 'Invalid id, body or query.' };
 const NOT_FOUND = { type: ErrorResponseDto, description: 'No metric with this id.' };
@@ -46,6 +47,7 @@ export class LatencyController {
   constructor(private readonly latency: LatencyService) {}
 
   @Post(':id/latency')
+  @ApiParam(METRIC_ID_PARAM)
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({
     summary: 'Record one latency sample',
@@ -55,11 +57,15 @@ export class LatencyController {
   @ApiBadRequestResponse(BAD_REQUEST)
   @ApiConflictResponse(LIMIT)
   @ApiPayloadTooLargeResponse(TOO_LARGE)
-  async record(@Param() { id }: MetricIdParamsDto, @Body() body: RecordLatencyDto): Promise<void> {
+  async record(
+    @Param('id', MetricIdPipe) id: string,
+    @Body() body: RecordLatencyDto,
+  ): Promise<void> {
     await this.latency.record(id, [body.latency_ns]);
   }
 
   @Post(':id/latencies')
+  @ApiParam(METRIC_ID_PARAM)
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({
     summary: 'Record a batch of latency samples',
@@ -70,7 +76,7 @@ export class LatencyController {
   @ApiConflictResponse(LIMIT)
   @ApiPayloadTooLargeResponse(TOO_LARGE)
   async recordBatch(
-    @Param() { id }: MetricIdParamsDto,
+    @Param('id', MetricIdPipe) id: string,
     @Body() body: RecordLatenciesDto,
   ): Promise<AcceptedDto> {
     return { accepted: await this.latency.record(id, body.latencies_ns) };
@@ -86,12 +92,13 @@ export class LatencyController {
   }
 
   @Get(':id')
+  @ApiParam(METRIC_ID_PARAM)
   @ApiOperation({ summary: 'Snapshot of one metric: count and P50/P95/P99 over its window' })
   @ApiOkResponse({ type: MetricSnapshotDto })
   @ApiBadRequestResponse(BAD_REQUEST)
   @ApiNotFoundResponse(NOT_FOUND)
   async get(
-    @Param() { id }: MetricIdParamsDto,
+    @Param('id', MetricIdPipe) id: string,
     @Query() query: PercentilesQueryDto,
   ): Promise<MetricSnapshotDto> {
     return toDto(
@@ -101,6 +108,7 @@ export class LatencyController {
   }
 
   @Put(':id')
+  @ApiParam(METRIC_ID_PARAM)
   @ApiOperation({
     summary: 'Create or reconfigure a metric',
     description:
@@ -112,7 +120,7 @@ export class LatencyController {
   @ApiBadRequestResponse(BAD_REQUEST)
   @ApiConflictResponse(LIMIT)
   async configure(
-    @Param() { id }: MetricIdParamsDto,
+    @Param('id', MetricIdPipe) id: string,
     @Body() body: ConfigureMetricDto,
     @Res({ passthrough: true }) res: Response,
   ): Promise<MetricSnapshotDto> {
@@ -125,12 +133,13 @@ export class LatencyController {
   }
 
   @Delete(':id')
+  @ApiParam(METRIC_ID_PARAM)
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'Delete a metric and its samples' })
   @ApiNoContentResponse({ description: 'Deleted.' })
   @ApiBadRequestResponse(BAD_REQUEST)
   @ApiNotFoundResponse(NOT_FOUND)
-  async remove(@Param() { id }: MetricIdParamsDto): Promise<void> {
+  async remove(@Param('id', MetricIdPipe) id: string): Promise<void> {
     await this.latency.remove(id);
   }
 }

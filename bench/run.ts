@@ -1,0 +1,240 @@
+/**
+ * npm run bench — builds Beacon, starts it and the bare-Nest baseline as separate
+ * processes on free loopback ports, drives each scenario with autocannon and prints
+ * one table. Every figure is set against a baseline measured in the same run, because
+ * the machine is shared and noisy: compare ratios, not absolute numbers.
+ *
+ * BENCH_DURATION (s, default 10) and BENCH_CONNECTIONS (default 50) tune the runs;
+ * BENCH_ONLY=a,b runs only the named scenarios.
+ */
+import { execSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LoadResult, Server, load, randomLatencyBody, startServer } from './lib';
+
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const ONLY = process.env.BENCH_ONLY?.split(',');
+
+interface Row {
+  scenario: string;
+  rps: number;
+  samplesPerSec?: number;
+  p50: number;
+  p99: number;
+  rssMb: number;
+  vs?: string;
+  note?: string;
+}
+
+const rows: Row[] = [];
+const json = { 'content-type': 'application/json' };
+
+function row(scenario: string, r: LoadResult, rss: number, extra: Partial<Row> = {}): Row {
+  if (r.errors > 0 || r.non2xx > 0) {
+    extra.note = `${r.errors} errors, ${r.non2xx} non-2xx of ${r.total}`;
+  }
+  const out = { scenario, rps: r.rps, p50: r.p50, p99: r.p99, rssMb: rss, ...extra };
+  rows.push(out);
+  return out;
+}
+
+const wanted = (name: string) => !ONLY || ONLY.includes(name);
+
+async function postSingle(server: Server, path: string) {
+  return load({
+    url: server.url + path,
+    method: 'POST',
+    headers: json,
+    connections: CONNECTIONS,
+    duration: DURATION,
+    requests: [{ setupRequest: (req) => ({ ...req, body: randomLatencyBody() }) }],
+  });
+}
+
+/** GET a metric holding 10,000 samples while a writer keeps adding ~1,000/s. */
+async function readUnderWrites(server: Server, prefix: string) {
+  const path = `${prefix}/read-bench`;
+  const fill = Array.from({ length: 10_000 }, () => randomLatencyBody());
+  for (let i = 0; i < fill.length; i += 500) {
+    await Promise.all(
+      fill
+        .slice(i, i + 500)
+        .map((body) =>
+          fetch(`${server.url}${path}/latency`, { method: 'POST', headers: json, body }),
+        ),
+    );
+  }
+  const writer = load({
+    url: `${server.url}${path}/latency`,
+    method: 'POST',
+    headers: json,
+    connections: 2,
+    overallRate: 1000,
+    duration: DURATION + 2,
+    warmup: 0,
+    requests: [{ setupRequest: (req) => ({ ...req, body: randomLatencyBody() }) }],
+  });
+  const reads = await load({
+    url: server.url + path,
+    connections: CONNECTIONS,
+    duration: DURATION,
+  });
+  await writer;
+  const check = (await (await fetch(server.url + path)).json()) as { Count: number };
+  return { reads, count: check.Count };
+}
+
+async function main(): Promise<void> {
+  execSync('npx nest build', { stdio: 'inherit' });
+  const dataDir = mkdtempSync(join(tmpdir(), 'beacon-bench-'));
+  const beaconEnv = { DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+  const startBeacon = () => startServer(['dist/main.js'], beaconEnv, '/health');
+  const startBaseline = () =>
+    startServer(['-r', 'ts-node/register/transpile-only', 'bench/baseline-app.ts'], {
+      TS_NODE_PROJECT: 'tsconfig.json',
+    });
+
+  try {
+    if (wanted('post')) {
+      const base = await startBaseline();
+      const b = row(
+        'baseline: bare Nest POST (trivial handler)',
+        await postSingle(base, '/trivial/metrics/x/latency'),
+        base.rssMb(),
+      );
+      await base.stop();
+      const beacon = await startBeacon();
+      const r = await postSingle(beacon, '/metrics/bench/latency');
+      row('POST /metrics/{id}/latency (1 sample)', r, beacon.rssMb(), {
+        samplesPerSec: r.rps,
+        vs: `${((100 * r.rps) / b.rps).toFixed(1)}% of baseline`,
+      });
+      await beacon.stop();
+    }
+
+    if (wanted('read')) {
+      const base = await startBaseline();
+      const ref = await readUnderWrites(base, '/seed/metrics');
+      const refRow = row(
+        'reference: seed copy-filter-sort GET, 10k samples',
+        ref.reads,
+        base.rssMb(),
+        {
+          note: `window held ${ref.count}`,
+        },
+      );
+      await base.stop();
+      const beacon = await startBeacon();
+      const ours = await readUnderWrites(beacon, '/metrics');
+      row('GET /metrics/{id}, 10k samples, writes ongoing', ours.reads, beacon.rssMb(), {
+        vs: `${(ours.reads.rps / refRow.rps).toFixed(1)}× the seed's algorithm`,
+        note: `window held ${ours.count}`,
+      });
+      await beacon.stop();
+    }
+
+    if (wanted('batch')) {
+      const beacon = await startBeacon();
+      const bodies = Array.from({ length: 8 }, () =>
+        JSON.stringify({
+          latencies_ns: Array.from({ length: 10_000 }, () => 1 + Math.floor(Math.random() * 1e9)),
+        }),
+      );
+      let n = 0;
+      const r = await load({
+        url: beacon.url,
+        method: 'POST',
+        headers: json,
+        connections: 8,
+        duration: DURATION,
+        requests: [
+          {
+            setupRequest: (req) => ({
+              ...req,
+              path: `/metrics/batch-${n % 100}/latencies`,
+              body: bodies[n++ % bodies.length],
+            }),
+          },
+        ],
+      });
+      row('POST /metrics/{id}/latencies (10,000 a batch)', r, beacon.rssMb(), {
+        samplesPerSec: r.rps * 10_000,
+      });
+      await beacon.stop();
+    }
+
+    if (wanted('memory')) {
+      const beacon = await startBeacon();
+      const metrics = 500;
+      const before = beacon.rssMb();
+      const body = () =>
+        JSON.stringify({
+          latencies_ns: Array.from({ length: 10_000 }, () => 1 + Math.floor(Math.random() * 1e9)),
+        });
+      for (let i = 0; i < metrics; i++) {
+        await fetch(`${beacon.url}/metrics/mem-${i}/latencies`, {
+          method: 'POST',
+          headers: json,
+          body: body(),
+        });
+      }
+      await new Promise((r) => setTimeout(r, 2000));
+      const after = beacon.rssMb();
+      const health = (await (await fetch(`${beacon.url}/health`)).json()) as {
+        details: { latency: { samples: number; bytes: number } };
+      };
+      const { samples, bytes } = health.details.latency;
+      const perSample = ((after - before) * 1024 * 1024) / samples;
+      rows.push({
+        scenario: `memory: ${metrics} metrics × 10,000 samples`,
+        rps: NaN,
+        p50: NaN,
+        p99: NaN,
+        rssMb: after,
+        vs: `${perSample.toFixed(1)} B/sample by RSS growth`,
+        note: `store's own count: ${(bytes / samples).toFixed(1)} B/sample`,
+      });
+      await beacon.stop();
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  print();
+}
+
+function print(): void {
+  const fmt = (n: number | undefined, digits = 0) =>
+    n === undefined || Number.isNaN(n)
+      ? ''
+      : n.toLocaleString('en-US', { maximumFractionDigits: digits });
+  const table = rows.map((r) => ({
+    scenario: r.scenario,
+    'req/s': fmt(r.rps),
+    'samples/s': fmt(r.samplesPerSec),
+    'p50 ms': fmt(r.p50, 1),
+    'p99 ms': fmt(r.p99, 1),
+    'RSS MB': fmt(r.rssMb),
+    'vs baseline': r.vs ?? '',
+    note: r.note ?? '',
+  }));
+  const cols = Object.keys(table[0] ?? {}) as (keyof (typeof table)[number])[];
+  const width = cols.map((c) => Math.max(c.length, ...table.map((t) => t[c].length)));
+  const line = (cells: string[]) =>
+    '| ' + cells.map((c, i) => c.padEnd(width[i])).join(' | ') + ' |';
+  process.stdout.write(
+    [
+      `\nBeacon bench — ${DURATION}s per run, ${CONNECTIONS} connections, node ${process.version}\n`,
+      line(cols),
+      line(width.map((w) => '-'.repeat(w))),
+      ...table.map((t) => line(cols.map((c) => t[c]))),
+      '',
+    ].join('\n'),
+  );
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
