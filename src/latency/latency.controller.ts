@@ -21,6 +21,7 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiParam,
+  ApiQuery,
   ApiPayloadTooLargeResponse,
   ApiTags,
 } from '@nestjs/swagger';
@@ -28,10 +29,10 @@ import type { Response } from 'express';
 import { ErrorResponseDto } from '../common/error-response.dto';
 import { ConfigureMetricDto } from './dto/configure-metric.dto';
 import { MetricSnapshotDto } from './dto/metric-snapshot.dto';
-import { PercentilesQueryDto } from './dto/percentiles.query.dto';
 import { AcceptedDto, RecordLatenciesDto, RecordLatencyDto } from './dto/record-latency.dto';
 import { LatencyService, LatencySnapshot } from './latency.service';
 import { METRIC_ID_PARAM, MetricIdPipe } from './metric-id.pipe';
+import { PERCENTILES_QUERY, PercentilesPipe } from './percentiles.pipe';
 
 const BAD_REQUEST = { type: ErrorResponseDto, description: 'Invalid id, body or query.' };
 const NOT_FOUND = { type: ErrorResponseDto, description: 'No metric with this id.' };
@@ -84,27 +85,28 @@ export class LatencyController {
 
   @Get()
   @ApiOperation({ summary: 'Snapshots of every metric, sorted by MetricID' })
+  @ApiQuery(PERCENTILES_QUERY)
   @ApiOkResponse({ type: MetricSnapshotDto, isArray: true })
   @ApiBadRequestResponse(BAD_REQUEST)
-  async list(@Query() query: PercentilesQueryDto): Promise<MetricSnapshotDto[]> {
-    const snapshots = await this.latency.list(query.percentiles);
-    return snapshots.map((s) => toDto(s, query.percentiles !== undefined));
+  async list(
+    @Query('percentiles', PercentilesPipe) percentiles?: number[],
+  ): Promise<MetricSnapshotDto[]> {
+    const snapshots = await this.latency.list(percentiles);
+    return snapshots.map((s) => toDto(s, percentiles !== undefined));
   }
 
   @Get(':id')
   @ApiParam(METRIC_ID_PARAM)
   @ApiOperation({ summary: 'Snapshot of one metric: count and P50/P95/P99 over its window' })
+  @ApiQuery(PERCENTILES_QUERY)
   @ApiOkResponse({ type: MetricSnapshotDto })
   @ApiBadRequestResponse(BAD_REQUEST)
   @ApiNotFoundResponse(NOT_FOUND)
   async get(
     @Param('id', MetricIdPipe) id: string,
-    @Query() query: PercentilesQueryDto,
+    @Query('percentiles', PercentilesPipe) percentiles?: number[],
   ): Promise<MetricSnapshotDto> {
-    return toDto(
-      await this.latency.snapshot(id, query.percentiles),
-      query.percentiles !== undefined,
-    );
+    return toDto(await this.latency.snapshot(id, percentiles), percentiles !== undefined);
   }
 
   @Put(':id')
