@@ -5,7 +5,8 @@
  * the machine is shared and noisy: compare ratios, not absolute numbers.
  *
  * BENCH_DURATION (s, default 10) and BENCH_CONNECTIONS (default 50) tune the runs;
- * BENCH_ONLY=a,b runs only the named scenarios.
+ * BENCH_ROUNDS (default 3) alternating rounds for baseline comparisons;
+ * BENCH_ONLY=post,read,batch,memory runs only the named scenarios.
  */
 import { execSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,6 +17,12 @@ import { LoadResult, Server, load, randomLatencyBody, startServer } from './lib'
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const ONLY = process.env.BENCH_ONLY?.split(',');
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+
+/** The run with the median requests/s. */
+function median(runs: LoadResult[]): LoadResult {
+  return [...runs].sort((a, b) => a.rps - b.rps)[Math.floor(runs.length / 2)];
+}
 
 interface Row {
   scenario: string;
@@ -53,8 +60,8 @@ async function postSingle(server: Server, path: string) {
   });
 }
 
-/** GET a metric holding 10,000 samples while a writer keeps adding ~1,000/s. */
-async function readUnderWrites(server: Server, prefix: string) {
+/** Puts 10,000 samples into one metric, 500 requests at a time. */
+async function fillForRead(server: Server, prefix: string): Promise<string> {
   const path = `${prefix}/read-bench`;
   const fill = Array.from({ length: 10_000 }, () => randomLatencyBody());
   for (let i = 0; i < fill.length; i += 500) {
@@ -66,6 +73,11 @@ async function readUnderWrites(server: Server, prefix: string) {
         ),
     );
   }
+  return path;
+}
+
+/** GETs the filled metric while a writer keeps adding ~1,000 samples/s to it. */
+async function readUnderWrites(server: Server, path: string) {
   const writer = load({
     url: `${server.url}${path}/latency`,
     method: 'POST',
@@ -98,41 +110,51 @@ async function main(): Promise<void> {
 
   try {
     if (wanted('post')) {
+      // Both up at once and measured in alternating rounds, so drift in the shared
+      // machine's speed lands on both sides instead of skewing the ratio.
       const base = await startBaseline();
-      const b = row(
-        'baseline: bare Nest POST (trivial handler)',
-        await postSingle(base, '/trivial/metrics/x/latency'),
-        base.rssMb(),
-      );
-      await base.stop();
       const beacon = await startBeacon();
-      const r = await postSingle(beacon, '/metrics/bench/latency');
+      const baseRuns: LoadResult[] = [];
+      const ourRuns: LoadResult[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        baseRuns.push(await postSingle(base, '/trivial/metrics/x/latency'));
+        ourRuns.push(await postSingle(beacon, '/metrics/bench/latency'));
+      }
+      const b = median(baseRuns);
+      const r = median(ourRuns);
+      row('baseline: bare Nest POST (trivial handler)', b, base.rssMb(), {
+        note: `median of ${ROUNDS}: ${baseRuns.map((x) => Math.round(x.rps)).join(', ')}`,
+      });
       row('POST /metrics/{id}/latency (1 sample)', r, beacon.rssMb(), {
         samplesPerSec: r.rps,
         vs: `${((100 * r.rps) / b.rps).toFixed(1)}% of baseline`,
+        note: `median of ${ROUNDS}: ${ourRuns.map((x) => Math.round(x.rps)).join(', ')}`,
       });
-      await beacon.stop();
+      await Promise.all([base.stop(), beacon.stop()]);
     }
 
     if (wanted('read')) {
       const base = await startBaseline();
-      const ref = await readUnderWrites(base, '/seed/metrics');
-      const refRow = row(
-        'reference: seed copy-filter-sort GET, 10k samples',
-        ref.reads,
-        base.rssMb(),
-        {
-          note: `window held ${ref.count}`,
-        },
-      );
-      await base.stop();
       const beacon = await startBeacon();
-      const ours = await readUnderWrites(beacon, '/metrics');
-      row('GET /metrics/{id}, 10k samples, writes ongoing', ours.reads, beacon.rssMb(), {
-        vs: `${(ours.reads.rps / refRow.rps).toFixed(1)}× the seed's algorithm`,
-        note: `window held ${ours.count}`,
+      const refPath = await fillForRead(base, '/seed/metrics');
+      const ourPath = await fillForRead(beacon, '/metrics');
+      const refRuns: { reads: LoadResult; count: number }[] = [];
+      const ourRuns: { reads: LoadResult; count: number }[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        refRuns.push(await readUnderWrites(base, refPath));
+        ourRuns.push(await readUnderWrites(beacon, ourPath));
+      }
+      const ref = median(refRuns.map((x) => x.reads));
+      const ours = median(ourRuns.map((x) => x.reads));
+      const held = (runs: { count: number }[]) => runs.map((x) => x.count).join(', ');
+      row('reference: seed copy-filter-sort GET, 10k samples', ref, base.rssMb(), {
+        note: `median of ${ROUNDS}; window held ${held(refRuns)}`,
       });
-      await beacon.stop();
+      row('GET /metrics/{id}, 10k samples, writes ongoing', ours, beacon.rssMb(), {
+        vs: `${(ours.rps / ref.rps).toFixed(1)}× the seed's algorithm`,
+        note: `median of ${ROUNDS}; window held ${held(ourRuns)}`,
+      });
+      await Promise.all([base.stop(), beacon.stop()]);
     }
 
     if (wanted('batch')) {

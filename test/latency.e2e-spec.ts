@@ -346,8 +346,10 @@ describe('latency limits (e2e)', () => {
     // Existing metrics still take samples.
     expect((await post(t, 'two', '{"latency_ns": 1}')).status).toBe(202);
     expect((await t.client.GET('/metrics')).data!.map((s) => s.MetricID)).toEqual(['one', 'two']);
-    const health = await rawRequest(t.baseUrl, 'GET', '/health');
-    expect(health.status).toBe(503);
+    // Still ready (existing metrics take samples), with the limit reported.
+    const health = await t.client.GET('/health');
+    expect(health.response.status).toBe(200);
+    expect(health.data!.details!.latency).toMatchObject({ metrics: 2, atMetricLimit: true });
   });
 
   it('refuses a reconfiguration beyond LATENCY_MAX_TOTAL_SAMPLES with 409', async () => {

@@ -3,7 +3,11 @@ import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus'
 import { Environment } from '../config/environment';
 import { LatencyService } from '../latency/latency.service';
 
-/** Ready while the latency store answers and has room for at least one more metric. */
+/**
+ * The latency module is in memory: up whenever the store answers. Reaching the metric
+ * limit is reported, not treated as "down": existing metrics still take samples, and a
+ * failing readiness probe would pull the whole instance out of its load balancer.
+ */
 @Injectable()
 export class LatencyHealthIndicator {
   constructor(
@@ -13,16 +17,13 @@ export class LatencyHealthIndicator {
   ) {}
 
   async check(key = 'latency'): Promise<HealthIndicatorResult> {
-    const indicator = this.indicators.check(key);
     const usage = await this.latency.usage();
-    const details = {
+    return this.indicators.check(key).up({
       metrics: usage.metrics,
       maxMetrics: this.env.LATENCY_MAX_METRICS,
+      atMetricLimit: usage.metrics >= this.env.LATENCY_MAX_METRICS,
       samples: usage.samples,
       bytes: usage.bytes,
-    };
-    return usage.metrics < this.env.LATENCY_MAX_METRICS
-      ? indicator.up(details)
-      : indicator.down({ ...details, reason: 'metric limit reached' });
+    });
   }
 }
