@@ -136,13 +136,13 @@ async function main(): Promise<void> {
     if (wanted('read')) {
       const base = await startBaseline();
       const beacon = await startBeacon();
-      const refPath = await fillForRead(base, '/seed/metrics');
-      const ourPath = await fillForRead(beacon, '/metrics');
       const refRuns: { reads: LoadResult; count: number }[] = [];
       const ourRuns: { reads: LoadResult; count: number }[] = [];
       for (let round = 0; round < ROUNDS; round++) {
-        refRuns.push(await readUnderWrites(base, refPath));
-        ourRuns.push(await readUnderWrites(beacon, ourPath));
+        // Refilled every round: the writer cannot keep up against slow reads, so without
+        // this the window would thin out as rounds pass and rounds would not compare.
+        refRuns.push(await readUnderWrites(base, await fillForRead(base, '/seed/metrics')));
+        ourRuns.push(await readUnderWrites(beacon, await fillForRead(beacon, '/metrics')));
       }
       const ref = median(refRuns.map((x) => x.reads));
       const ours = median(ourRuns.map((x) => x.reads));

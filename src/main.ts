@@ -6,7 +6,11 @@ import { configureApp } from './app.setup';
 import { Environment } from './config/environment';
 
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.create(AppModule.forRoot(), { bufferLogs: true });
+  // abortOnError off: a start-up failure reaches the handler below and is logged as JSON.
+  const app = await NestFactory.create(AppModule.forRoot(), {
+    bufferLogs: true,
+    abortOnError: false,
+  });
   configureApp(app);
   app.enableShutdownHooks();
   const env = app.get(Environment);
