@@ -88,6 +88,13 @@ export async function load(opts: autocannon.Options & { warmup?: number }): Prom
   };
 }
 
+/** A latency between 1 ns and 1 s. */
+const randomLatency = () => 1 + Math.floor(Math.random() * 1e9);
+
 export function randomLatencyBody(): string {
-  return JSON.stringify({ latency_ns: 1 + Math.floor(Math.random() * 1e9) });
+  return JSON.stringify({ latency_ns: randomLatency() });
+}
+
+export function randomBatchBody(size: number): string {
+  return JSON.stringify({ latencies_ns: Array.from({ length: size }, randomLatency) });
 }

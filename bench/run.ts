@@ -12,7 +12,7 @@ import { execSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LoadResult, Server, load, randomLatencyBody, startServer } from './lib';
+import { LoadResult, Server, load, randomBatchBody, randomLatencyBody, startServer } from './lib';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -159,11 +159,7 @@ async function main(): Promise<void> {
 
     if (wanted('batch')) {
       const beacon = await startBeacon();
-      const bodies = Array.from({ length: 8 }, () =>
-        JSON.stringify({
-          latencies_ns: Array.from({ length: 10_000 }, () => 1 + Math.floor(Math.random() * 1e9)),
-        }),
-      );
+      const bodies = Array.from({ length: 8 }, () => randomBatchBody(10_000));
       let n = 0;
       const r = await load({
         url: beacon.url,
@@ -191,15 +187,11 @@ async function main(): Promise<void> {
       const beacon = await startBeacon();
       const metrics = 500;
       const before = beacon.rssMb();
-      const body = () =>
-        JSON.stringify({
-          latencies_ns: Array.from({ length: 10_000 }, () => 1 + Math.floor(Math.random() * 1e9)),
-        });
       for (let i = 0; i < metrics; i++) {
         await fetch(`${beacon.url}/metrics/mem-${i}/latencies`, {
           method: 'POST',
           headers: json,
-          body: body(),
+          body: randomBatchBody(10_000),
         });
       }
       await new Promise((r) => setTimeout(r, 2000));

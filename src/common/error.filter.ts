@@ -44,7 +44,7 @@ function body(statusCode: number, message: string | string[]): ErrorBody {
 
 /**
  * The one place errors become HTTP. Domain errors map by kind; Nest's own exceptions
- * (validation, unknown routes) keep their status; body-parser failures become 400/413;
+ * (validation, invalid JSON, unknown routes) keep their status; oversized bodies become 413;
  * anything else is a 500 that is logged with its stack and never leaks details.
  */
 @Catch()
@@ -76,11 +76,9 @@ export class ErrorFilter implements ExceptionFilter {
       return body(status, message);
     }
     if (isBodyParserError(e)) {
+      // Invalid JSON never gets here: Nest's router already turns it into a 400.
       if (e.type === 'entity.too.large') {
         return body(HttpStatus.PAYLOAD_TOO_LARGE, 'Request body is larger than BODY_LIMIT');
-      }
-      if (e.type === 'entity.parse.failed') {
-        return body(HttpStatus.BAD_REQUEST, `Malformed JSON body: ${e.message}`);
       }
       if (e.status >= 400 && e.status < 500) return body(e.status, e.message);
     }

@@ -81,7 +81,7 @@ export function checkAgainstSpec(
   if (!response) throw new SpecViolation(`${where}: status not documented for this operation`);
   const schema = response.content?.['application/json']?.schema;
   if (!schema) {
-    if (text.length > 0 && status !== 200) {
+    if (text.length > 0) {
       throw new SpecViolation(`${where}: body present but none documented: ${text.slice(0, 200)}`);
     }
     return;
