@@ -8,6 +8,7 @@ import { BeaconConfigModule } from './config/config.module';
 import { Environment } from './config/environment';
 import { HealthModule } from './health/health.module';
 import { LatencyModule } from './latency/latency.module';
+import { RequestCounterModule } from './request-counter/request-counter.module';
 
 @Module({})
 export class AppModule {
@@ -33,6 +34,7 @@ export class AppModule {
         CommonModule,
         HealthModule,
         LatencyModule,
+        RequestCounterModule,
       ],
       providers: [
         // Registered here, not in main.ts, so apps built in tests validate exactly like production.

@@ -1,5 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
@@ -15,9 +17,9 @@ async function bootstrap(): Promise<void> {
   app.enableShutdownHooks();
   const env = app.get(Environment);
   await app.listen(env.PORT, env.HOST);
-  app
-    .get(Logger)
-    .log(`Beacon listening on http://${env.HOST}:${env.PORT} (Swagger UI at /swagger)`);
+  // The bound port, not the configured one: PORT=0 picks a free port (tests use this).
+  const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
+  app.get(Logger).log(`Beacon listening on http://${env.HOST}:${port} (Swagger UI at /swagger)`);
 }
 
 bootstrap().catch((err: unknown) => {

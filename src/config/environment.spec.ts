@@ -24,6 +24,10 @@ describe('loadEnvironment', () => {
     ['JOBS_ENABLED', 'maybe'],
     ['BODY_LIMIT', 'lots'],
     ['LATENCY_MAX_SAMPLES', '0'],
+    ['COUNTER_WINDOW_SECONDS', '0'],
+    ['COUNTER_WINDOW_SECONDS', '3601'],
+    ['COUNTER_FLUSH_MS', '5'],
+    ['COUNTER_ENABLED', 'perhaps'],
   ])('rejects %s=%s with a message naming the variable', (name, value) => {
     expect(() => loadEnvironment({ [name]: value })).toThrow(InvalidEnvironmentError);
     expect(() => loadEnvironment({ [name]: value })).toThrow(name);
@@ -33,5 +37,16 @@ describe('loadEnvironment', () => {
     expect(() =>
       loadEnvironment({ LATENCY_WINDOW_MS: '5000', LATENCY_MAX_WINDOW_MS: '1000' }),
     ).toThrow('LATENCY_WINDOW_MS');
+  });
+
+  it('rejects a flush interval as long as the counter window', () => {
+    expect(() =>
+      loadEnvironment({ COUNTER_WINDOW_SECONDS: '1', COUNTER_FLUSH_MS: '1000' }),
+    ).toThrow('COUNTER_FLUSH_MS must be shorter than COUNTER_WINDOW_SECONDS');
+    expect(loadEnvironment({ COUNTER_WINDOW_SECONDS: '1', COUNTER_FLUSH_MS: '999' })).toMatchObject(
+      {
+        COUNTER_FLUSH_MS: 999,
+      },
+    );
   });
 });

@@ -2,6 +2,7 @@ import { Controller, Get, HttpStatus, Res, ServiceUnavailableException } from '@
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
 import type { Response } from 'express';
+import { CounterHealthIndicator } from './counter.health';
 import { LatencyHealthIndicator } from './latency.health';
 
 @ApiTags('health')
@@ -10,6 +11,7 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly latency: LatencyHealthIndicator,
+    private readonly counter: CounterHealthIndicator,
   ) {}
 
   @Get()
@@ -22,7 +24,7 @@ export class HealthController {
   })
   async check(@Res({ passthrough: true }) res: Response): Promise<HealthCheckResult> {
     try {
-      return await this.health.check([() => this.latency.check()]);
+      return await this.health.check([() => this.latency.check(), () => this.counter.check()]);
     } catch (err) {
       // Terminus reports "not ready" by throwing its report; answer with the report itself.
       if (!(err instanceof ServiceUnavailableException)) throw err;

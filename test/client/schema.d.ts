@@ -4,6 +4,26 @@
  */
 
 export interface paths {
+    "/counter": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Requests received in the last window
+         * @description Exact count, to the millisecond, of every HTTP request the server received in the last COUNTER_WINDOW_SECONDS (any path, method or outcome, this request included). The count survives restarts; see the README for what a crash can lose. JSON by default; `Accept: text/plain` gets the seed's one-line answer.
+         */
+        get: operations["RequestCounter_read"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -126,6 +146,18 @@ export interface components {
              */
             window_ms?: number;
         };
+        CounterDto: {
+            /**
+             * @description Requests whose arrival lies in (now − windowSeconds, now], this one included.
+             * @example 1234
+             */
+            count: number;
+            /**
+             * @description The window length (COUNTER_WINDOW_SECONDS).
+             * @example 60
+             */
+            windowSeconds: number;
+        };
         ErrorResponseDto: {
             /**
              * @description HTTP reason phrase.
@@ -224,6 +256,36 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    RequestCounter_read: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The count. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CounterDto"];
+                    "text/plain": string;
+                };
+            };
+            /** @description The counter is disabled (COUNTER_ENABLED=false). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
     Health_check: {
         parameters: {
             query?: never;

@@ -79,18 +79,23 @@ export function checkAgainstSpec(
   }
   const response = op.responses[String(status)] ?? op.responses.default;
   if (!response) throw new SpecViolation(`${where}: status not documented for this operation`);
-  const schema = response.content?.['application/json']?.schema;
-  if (!schema) {
+  const documented = Object.keys(response.content ?? {});
+  if (documented.length === 0) {
     if (text.length > 0) {
       throw new SpecViolation(`${where}: body present but none documented: ${text.slice(0, 200)}`);
     }
     return;
   }
-  if (!contentType?.includes('application/json')) {
-    throw new SpecViolation(`${where}: expected JSON, got ${contentType ?? 'no content type'}`);
+  // The body must be one of the documented media types, and match that type's schema.
+  const mediaType = contentType?.split(';')[0].trim().toLowerCase() ?? '';
+  const schema = response.content?.[mediaType]?.schema;
+  if (!schema) {
+    throw new SpecViolation(
+      `${where}: expected ${documented.join(' or ')}, got ${contentType ?? 'no content type'}`,
+    );
   }
-  const validate = validatorFor(`${route.template} ${method} ${status}`, schema);
-  const body: unknown = JSON.parse(text);
+  const validate = validatorFor(`${route.template} ${method} ${status} ${mediaType}`, schema);
+  const body: unknown = mediaType === 'application/json' ? JSON.parse(text) : text;
   if (!validate(body)) {
     throw new SpecViolation(
       `${where}: body does not match the spec: ${ajv.errorsText(validate.errors)}\n${text.slice(0, 500)}`,

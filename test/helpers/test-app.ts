@@ -1,7 +1,10 @@
 import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { Server } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
 import { Clock } from '../../src/common/clock';
@@ -23,9 +26,10 @@ export async function startTestApp(
   env: Record<string, string> = {},
   options: { clock?: Clock } = {},
 ): Promise<TestApp> {
-  let builder = Test.createTestingModule({
-    imports: [AppModule.forRoot({ LOG_LEVEL: 'warn', JOBS_ENABLED: 'false', ...env })],
-  });
+  // Each app gets its own DATA_DIR unless the test shares one on purpose (restarts).
+  const ownDir = env.DATA_DIR === undefined ? mkdtempSync(join(tmpdir(), 'beacon-test-')) : null;
+  const settings = { LOG_LEVEL: 'warn', JOBS_ENABLED: 'false', DATA_DIR: ownDir ?? '', ...env };
+  let builder = Test.createTestingModule({ imports: [AppModule.forRoot(settings)] });
   if (options.clock) builder = builder.overrideProvider(Clock).useValue(options.clock);
   const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication({ bufferLogs: true });
@@ -34,5 +38,9 @@ export async function startTestApp(
   const server = app.getHttpServer() as Server;
   const { port } = server.address() as AddressInfo;
   const baseUrl = `http://127.0.0.1:${port}`;
-  return { app, baseUrl, client: beaconClient(baseUrl), close: () => app.close() };
+  const close = async () => {
+    await app.close();
+    if (ownDir) rmSync(ownDir, { recursive: true, force: true });
+  };
+  return { app, baseUrl, client: beaconClient(baseUrl), close };
 }

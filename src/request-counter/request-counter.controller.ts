@@ -1,0 +1,55 @@
+import { Controller, Get, Req, Res } from '@nestjs/common';
+import {
+  ApiExtraModels,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { ErrorResponseDto } from '../common/error-response.dto';
+import { CounterDto } from './dto/counter.dto';
+import { RequestCounterService } from './request-counter.service';
+
+@ApiTags('request-counter')
+@ApiExtraModels(CounterDto)
+@Controller('counter')
+export class RequestCounterController {
+  constructor(private readonly counter: RequestCounterService) {}
+
+  @Get()
+  @ApiOperation({
+    summary: 'Requests received in the last window',
+    description:
+      'Exact count, to the millisecond, of every HTTP request the server received in the ' +
+      'last COUNTER_WINDOW_SECONDS (any path, method or outcome, this request included). ' +
+      'The count survives restarts; see the README for what a crash can lose. ' +
+      "JSON by default; `Accept: text/plain` gets the seed's one-line answer.",
+  })
+  @ApiOkResponse({
+    description: 'The count.',
+    content: {
+      'application/json': { schema: { $ref: getSchemaPath(CounterDto) } },
+      'text/plain': {
+        schema: {
+          type: 'string',
+          pattern: '^Requests in past \\d+ seconds: \\d+$',
+          example: 'Requests in past 60 seconds: 1234',
+        },
+      },
+    },
+  })
+  @ApiNotFoundResponse({
+    type: ErrorResponseDto,
+    description: 'The counter is disabled (COUNTER_ENABLED=false).',
+  })
+  read(@Req() req: Request, @Res({ passthrough: true }) res: Response): CounterDto | string {
+    const { count, windowSeconds } = this.counter.read();
+    if (req.accepts(['application/json', 'text/plain']) === 'text/plain') {
+      res.type('text/plain');
+      return `Requests in past ${windowSeconds} seconds: ${count}`;
+    }
+    return { count, windowSeconds };
+  }
+}

@@ -1,0 +1,32 @@
+import { Logger, Module } from '@nestjs/common';
+import { Clock } from '../common/clock';
+import { Environment } from '../config/environment';
+import { FileRequestCounterStore } from './file-request-counter.store';
+import { RequestCounterController } from './request-counter.controller';
+import { RequestCounterHook } from './request-counter.hook';
+import { RequestCounterScheduler } from './request-counter.scheduler';
+import { RequestCounterService } from './request-counter.service';
+import { RequestCounterStore } from './request-counter.store';
+
+@Module({
+  controllers: [RequestCounterController],
+  providers: [
+    RequestCounterService,
+    RequestCounterHook,
+    RequestCounterScheduler,
+    {
+      provide: RequestCounterStore,
+      // Disabled, the counter keeps no file and touches no disk.
+      useFactory: (env: Environment, clock: Clock) =>
+        FileRequestCounterStore.open({
+          dir: env.COUNTER_ENABLED ? env.DATA_DIR : null,
+          windowMs: env.COUNTER_WINDOW_SECONDS * 1000,
+          clock,
+          logger: new Logger('RequestCounter'),
+        }),
+      inject: [Environment, Clock],
+    },
+  ],
+  exports: [RequestCounterService],
+})
+export class RequestCounterModule {}

@@ -1,0 +1,51 @@
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Clock } from '../common/clock';
+import { NotFoundError } from '../common/domain-errors';
+import { Environment } from '../config/environment';
+import { CounterStoreStats, RequestCounterStore } from './request-counter.store';
+
+export interface CounterReading {
+  count: number;
+  windowSeconds: number;
+}
+
+@Injectable()
+export class RequestCounterService implements OnApplicationShutdown {
+  readonly enabled: boolean;
+  readonly windowSeconds: number;
+
+  constructor(
+    private readonly store: RequestCounterStore,
+    private readonly clock: Clock,
+    env: Environment,
+  ) {
+    this.enabled = env.COUNTER_ENABLED;
+    this.windowSeconds = env.COUNTER_WINDOW_SECONDS;
+  }
+
+  /** Called for every HTTP request, before routing. */
+  hit(): void {
+    this.store.record(this.clock.now());
+  }
+
+  read(): CounterReading {
+    if (!this.enabled) {
+      throw new NotFoundError('The request counter is disabled (COUNTER_ENABLED=false)');
+    }
+    return { count: this.store.count(this.clock.now()), windowSeconds: this.windowSeconds };
+  }
+
+  /** The flush job's work: append what arrived since the last flush. */
+  flush(): Promise<void> {
+    return this.store.flush();
+  }
+
+  stats(): CounterStoreStats {
+    return this.store.stats();
+  }
+
+  /** Runs after the HTTP server has closed, so no request arrives after the final flush. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.store.close();
+  }
+}

@@ -1,0 +1,64 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+export interface ServerProcess {
+  child: ChildProcess;
+  baseUrl: string;
+  /** Every JSON log line the process has written so far. */
+  logs: { level: number; msg: string }[];
+  /** Resolves with the exit code (or the signal's name). */
+  exited: Promise<number | string>;
+}
+
+const ROOT = join(__dirname, '..', '..');
+
+/**
+ * Starts the real entry point (src/main.ts) as its own process on a free loopback port,
+ * the way `npm start` runs it, and resolves once it logs that it is listening. Rejects
+ * with its logs if it exits first.
+ */
+export function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      TS_NODE_PROJECT: 'tsconfig.json',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: ServerProcess['logs'] = [];
+  const exited = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
+  );
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve, reject) => {
+    let pending = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      pending += chunk.toString();
+      const lines = pending.split('\n');
+      pending = lines.pop()!;
+      for (const line of lines) {
+        try {
+          const entry = JSON.parse(line) as { level: number; msg: string };
+          logs.push(entry);
+          const m = /Beacon listening on (http:\/\/[^ ]+)/.exec(entry.msg ?? '');
+          if (m) resolve({ child, baseUrl: m[1], logs, exited });
+        } catch {
+          /* not a log line */
+        }
+      }
+    });
+    void exited.then((code) =>
+      reject(
+        new Error(
+          `server exited (${code}) before listening:\n${logs.map((l) => l.msg).join('\n')}\n${stderr}`,
+        ),
+      ),
+    );
+  });
+}

@@ -1,0 +1,171 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import type { IncomingMessage, Server } from 'node:http';
+import { request as httpRequest } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FakeClock } from '../src/common/clock';
+import { CounterDto } from '../src/request-counter/dto/counter.dto';
+import { RequestCounterService } from '../src/request-counter/request-counter.service';
+import { rawRequest } from './client/beacon-client';
+import { TestApp, startTestApp } from './helpers/test-app';
+
+describe('request counter (e2e)', () => {
+  let t: TestApp;
+  let clock: FakeClock;
+
+  beforeEach(async () => {
+    clock = new FakeClock();
+    t = await startTestApp({}, { clock });
+  });
+  afterEach(() => t?.close());
+
+  const counter = async () => {
+    const { data, response } = await t.client.GET('/counter');
+    expect(response.status).toBe(200);
+    return (data as CounterDto).count;
+  };
+
+  it('counts this request: the first GET /counter answers 1', async () => {
+    const { data } = await t.client.GET('/counter');
+    expect(data).toEqual({ count: 1, windowSeconds: 60 });
+  });
+
+  it("answers the seed's text line with Accept: text/plain", async () => {
+    await rawRequest(t.baseUrl, 'GET', '/nothing-here');
+    const res = await rawRequest(t.baseUrl, 'GET', '/counter', undefined, {
+      accept: 'text/plain',
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(res.text).toBe('Requests in past 60 seconds: 2');
+  });
+
+  it('2,000 concurrent requests of every kind are counted exactly', async () => {
+    const kinds = [
+      () => fetch(`${t.baseUrl}/metrics`),
+      () => fetch(`${t.baseUrl}/no/such/path`),
+      () => fetch(`${t.baseUrl}/metrics/x/latency`, { method: 'DELETE' }), // wrong method
+      () =>
+        fetch(`${t.baseUrl}/metrics/x/latency`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{"latency_ns": -1}', // fails validation
+        }),
+      () =>
+        fetch(`${t.baseUrl}/metrics/x/latency`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{not json', // fails in body-parser, before any Nest middleware
+        }),
+      () => fetch(`${t.baseUrl}/health`, { method: 'HEAD' }),
+      () => fetch(`${t.baseUrl}/counter`, { method: 'OPTIONS' }),
+    ];
+    const statuses = await Promise.all(
+      Array.from({ length: 2000 }, (_, i) => kinds[i % kinds.length]().then((r) => r.status)),
+    );
+    expect(new Set(statuses)).toEqual(new Set([200, 404, 400]));
+    expect(await counter()).toBe(2001);
+  });
+
+  it('requests age out exactly one window after they arrived', async () => {
+    await fetch(`${t.baseUrl}/a`);
+    clock.advance(30_000);
+    await fetch(`${t.baseUrl}/b`);
+    clock.advance(29_999);
+    expect(await counter()).toBe(3); // both, and this GET
+    clock.advance(1); // the first is now exactly 60 s old: out
+    expect(await counter()).toBe(3); // /b, the previous GET, this GET
+    clock.advance(60_000);
+    expect(await counter()).toBe(1);
+  });
+
+  it('a restart on the same DATA_DIR continues the count exactly', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'beacon-restart-'));
+    try {
+      await t.close();
+      t = await startTestApp({ DATA_DIR: dir }, { clock });
+      await Promise.all(Array.from({ length: 300 }, () => fetch(`${t.baseUrl}/x`)));
+      clock.advance(10_000);
+      const before = t.app.get(RequestCounterService).read().count;
+      expect(before).toBe(300);
+      await t.close();
+
+      t = await startTestApp({ DATA_DIR: dir }, { clock });
+      expect(t.app.get(RequestCounterService).read().count).toBe(before);
+      expect(await counter()).toBe(before + 1);
+      clock.advance(50_000); // the 300 arrived 60 s ago now
+      expect(await counter()).toBe(2);
+    } finally {
+      await t.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('counts WebSocket upgrades once, whether or not something handles them', async () => {
+    const server = t.app.getHttpServer() as Server;
+    const upgrade = () =>
+      new Promise<number>((resolve, reject) => {
+        const req = httpRequest(`${t.baseUrl}/ws`, {
+          headers: { connection: 'Upgrade', upgrade: 'websocket' },
+        });
+        req.on('upgrade', (res: IncomingMessage, socket: Duplex) => {
+          socket.destroy();
+          resolve(res.statusCode!);
+        });
+        req.on('response', (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    // Nothing takes upgrades: Node answers it as an ordinary request (404 here).
+    expect(await upgrade()).toBe(404);
+    // A WebSocket server arrives (as the api-metrics module's will).
+    const accept = (_req: IncomingMessage, socket: Duplex) =>
+      socket.end(
+        'HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n',
+      );
+    server.on('upgrade', accept);
+    expect(await upgrade()).toBe(101);
+    server.removeListener('upgrade', accept);
+    expect(server.listenerCount('upgrade')).toBe(0);
+    expect(await upgrade()).toBe(404);
+    expect(await counter()).toBe(4);
+  });
+
+  it('reports its file and writes at /health', async () => {
+    await fetch(`${t.baseUrl}/x`);
+    await t.app.get(RequestCounterService).flush();
+    const { data } = await t.client.GET('/health');
+    expect(data).toMatchObject({
+      status: 'ok',
+      info: { requestCounter: { status: 'up', enabled: true, persisting: true } },
+    });
+  });
+
+  it('disabled, it answers 404, counts nothing and touches no file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'beacon-off-'));
+    try {
+      await t.close();
+      t = await startTestApp({ COUNTER_ENABLED: 'false', DATA_DIR: dir });
+      const res = await rawRequest(t.baseUrl, 'GET', '/counter');
+      expect(res.status).toBe(404);
+      expect(res.json()).toMatchObject({ message: expect.stringMatching(/COUNTER_ENABLED/) });
+      await t.close();
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses to start when DATA_DIR does not exist, naming it', async () => {
+    await t.close();
+    const missing = join(tmpdir(), 'beacon-missing-dir-does-not-exist');
+    await expect(startTestApp({ DATA_DIR: missing })).rejects.toThrow(
+      `DATA_DIR "${missing}" does not exist`,
+    );
+    t = undefined as unknown as TestApp;
+  });
+});

@@ -1,0 +1,135 @@
+import {
+  appendFileSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { COUNTER_FILE } from '../src/request-counter/file-request-counter.store';
+import { ServerProcess, startServerProcess } from './helpers/server-process';
+
+/**
+ * The real server as a child process: killed with SIGKILL under load, stopped with
+ * SIGTERM, started on damaged files. These are the promises the README makes.
+ */
+describe('request counter across process restarts and crashes (e2e)', () => {
+  jest.setTimeout(120_000);
+  let dir: string;
+  let running: ServerProcess[] = [];
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'beacon-crash-'));
+  });
+  afterEach(async () => {
+    for (const p of running) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+    await Promise.all(running.map((p) => p.exited));
+    running = [];
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const start = async (env: Record<string, string> = {}) => {
+    const p = await startServerProcess({ DATA_DIR: dir, ...env });
+    running.push(p);
+    return p;
+  };
+  const count = async (p: ServerProcess) =>
+    ((await (await fetch(`${p.baseUrl}/counter`)).json()) as { count: number }).count;
+  const warnings = (p: ServerProcess) => p.logs.filter((l) => l.level >= 40).map((l) => l.msg);
+
+  /** `senders` loops of back-to-back requests until `stop()`; records when each was answered. */
+  function drive(p: ServerProcess, senders = 8) {
+    let running = true;
+    let sent = 0;
+    const answeredAt: number[] = [];
+    const loops = Array.from({ length: senders }, async () => {
+      while (running) {
+        sent++;
+        try {
+          const res = await fetch(`${p.baseUrl}/load`);
+          await res.arrayBuffer();
+          answeredAt.push(performance.now());
+        } catch {
+          return; // the server is gone
+        }
+      }
+    });
+    return {
+      stop: async () => {
+        running = false;
+        await Promise.all(loops);
+        return { sent, answeredAt };
+      },
+    };
+  }
+
+  it('SIGKILL under load loses at most the requests of the last flush interval', async () => {
+    const FLUSH_MS = 50;
+    const a = await start({ COUNTER_FLUSH_MS: String(FLUSH_MS) });
+    const load = drive(a);
+    await new Promise((r) => setTimeout(r, 1500 + Math.random() * 100));
+    const killedAt = performance.now();
+    a.child.kill('SIGKILL');
+    const { sent, answeredAt } = await load.stop();
+    expect(await a.exited).toBe('SIGKILL');
+
+    const b = await start({ COUNTER_FLUSH_MS: String(FLUSH_MS) });
+    const restored = (await count(b)) - 1; // minus this GET
+    // Every request answered before the last flush interval (plus scheduling slack on a
+    // busy 2-core machine) must have survived; nothing can appear that was never sent.
+    const slackMs = 2 * FLUSH_MS + 250;
+    const mustSurvive = answeredAt.filter((t) => t <= killedAt - slackMs).length;
+    expect(answeredAt.length).toBeGreaterThan(500);
+    expect(restored).toBeGreaterThanOrEqual(mustSurvive);
+    expect(restored).toBeLessThanOrEqual(sent);
+    // A process crash cannot tear a write: the file was read without any warning.
+    expect(warnings(b)).toEqual([]);
+    expect(readdirSync(dir)).toEqual([COUNTER_FILE]);
+  });
+
+  it('SIGTERM flushes everything: not one request is lost', async () => {
+    // A flush interval far longer than the test: only the shutdown flush can save them.
+    const a = await start({ COUNTER_FLUSH_MS: '59000' });
+    const load = drive(a, 4);
+    await new Promise((r) => setTimeout(r, 800));
+    const { sent, answeredAt } = await load.stop();
+    expect(answeredAt.length).toBe(sent);
+    a.child.kill('SIGTERM');
+    expect(await a.exited).not.toBe('SIGKILL');
+    const b = await start();
+    expect(await count(b)).toBe(sent + 1);
+  });
+
+  it('starts on a truncated file, using its good part, with a warning', async () => {
+    const a = await start();
+    await Promise.all(Array.from({ length: 50 }, () => fetch(`${a.baseUrl}/x`)));
+    a.child.kill('SIGTERM');
+    await a.exited;
+    // Append a frame header that promises more bytes than follow: an unfinished write.
+    appendFileSync(join(dir, COUNTER_FILE), Buffer.from([200, 0, 0, 0, 1, 2, 3, 4, 5]));
+    const size = statSync(join(dir, COUNTER_FILE)).size;
+    truncateSync(join(dir, COUNTER_FILE), size - 2);
+    const b = await start();
+    expect(await count(b)).toBe(51);
+    expect(warnings(b).join('\n')).toMatch(/unfinished write/);
+  });
+
+  it('starts on a garbage file: moved aside with a warning, counting from zero', async () => {
+    writeFileSync(join(dir, COUNTER_FILE), Buffer.from('\x00garbage\xff'.repeat(1000), 'latin1'));
+    const b = await start();
+    expect(await count(b)).toBe(1);
+    expect(warnings(b).join('\n')).toMatch(/not a request-counter file; moved it to/);
+    expect(readdirSync(dir).some((f) => f.startsWith(`${COUNTER_FILE}.corrupt-`))).toBe(true);
+  });
+
+  it('a missing DATA_DIR stops start-up with one clear fatal line, exit code 1', async () => {
+    const missing = join(dir, 'missing');
+    const failure = startServerProcess({ DATA_DIR: missing });
+    await expect(failure).rejects.toThrow(/^server exited \(1\) before listening/);
+    await expect(failure).rejects.toThrow(`DATA_DIR "${missing}" does not exist`);
+  });
+});
