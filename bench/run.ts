@@ -6,12 +6,21 @@
  *
  * BENCH_DURATION (s, default 10) and BENCH_CONNECTIONS (default 50) tune the runs;
  * BENCH_ROUNDS (default 3) alternating rounds for baseline comparisons;
- * BENCH_ONLY=post,read,batch,memory runs only the named scenarios.
+ * BENCH_ONLY=post,read,batch,memory,counter,counter-io,counter-load runs only those.
  */
 import { execSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  bytesPerSecond,
+  cheapGets,
+  counterStats,
+  cpuPerRequest,
+  recordCostNs,
+  simulatedBytesPerSecond,
+  writeFullWindowState,
+} from './counter';
 import { LoadResult, Server, load, randomBatchBody, randomLatencyBody, startServer } from './lib';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
@@ -102,7 +111,8 @@ async function main(): Promise<void> {
   execSync('npx nest build', { stdio: 'inherit' });
   const dataDir = mkdtempSync(join(tmpdir(), 'beacon-bench-'));
   const beaconEnv = { DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
-  const startBeacon = () => startServer(['dist/main.js'], beaconEnv, '/health');
+  const startBeacon = (env: Record<string, string> = {}) =>
+    startServer(['dist/main.js'], { ...beaconEnv, ...env }, '/health');
   const startBaseline = () =>
     startServer(['-r', 'ts-node/register/transpile-only', 'bench/baseline-app.ts'], {
       TS_NODE_PROJECT: 'tsconfig.json',
@@ -211,6 +221,98 @@ async function main(): Promise<void> {
         note: `store's own count: ${(bytes / samples).toFixed(1)} B/sample`,
       });
       await beacon.stop();
+    }
+
+    if (wanted('counter')) {
+      // The same build with counting on and off, both up, measured in alternating rounds:
+      // throughput at saturation, then server CPU per request at a fixed 2,000 req/s.
+      const offDir = mkdtempSync(join(tmpdir(), 'beacon-bench-off-'));
+      const off = await startBeacon({ COUNTER_ENABLED: 'false', DATA_DIR: offDir });
+      const on = await startBeacon();
+      const offRuns: LoadResult[] = [];
+      const onRuns: LoadResult[] = [];
+      const offCpu: number[] = [];
+      const onCpu: number[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        offRuns.push(await cheapGets(off, DURATION, CONNECTIONS));
+        onRuns.push(await cheapGets(on, DURATION, CONNECTIONS));
+        offCpu.push((await cpuPerRequest(off, 2000, DURATION)).usPerRequest);
+        onCpu.push((await cpuPerRequest(on, 2000, DURATION)).usPerRequest);
+      }
+      const b = median(offRuns);
+      const r = median(onRuns);
+      const mid = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+      const us = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(', ');
+      row('GET /metrics, request counter off', b, off.rssMb(), {
+        note:
+          `median of ${ROUNDS}: ${offRuns.map((x) => Math.round(x.rps)).join(', ')}; ` +
+          `CPU at 2,000 req/s: ${mid(offCpu).toFixed(1)} µs/req (${us(offCpu)})`,
+      });
+      row('GET /metrics, request counter on', r, on.rssMb(), {
+        vs:
+          `${((100 * r.rps) / b.rps).toFixed(1)}% of off; ` +
+          `CPU ${((100 * mid(onCpu)) / mid(offCpu)).toFixed(1)}% of off`,
+        note:
+          `median of ${ROUNDS}: ${onRuns.map((x) => Math.round(x.rps)).join(', ')}; ` +
+          `CPU at 2,000 req/s: ${mid(onCpu).toFixed(1)} µs/req (${us(onCpu)})`,
+      });
+      await Promise.all([off.stop(), on.stop()]);
+      rmSync(offDir, { recursive: true, force: true });
+      const ns = recordCostNs();
+      rows.push({
+        scenario: 'counting one request in-process (clock read + ring)',
+        rps: NaN,
+        p50: NaN,
+        p99: NaN,
+        rssMb: NaN,
+        vs: `${ns.toFixed(0)} ns`,
+        note: `${((100 * ns) / (mid(offCpu) * 1000)).toFixed(3)}% of the CPU a cheap request costs`,
+      });
+    }
+
+    if (wanted('counter-io')) {
+      for (const flushMs of [250, 1000]) {
+        const sim = await simulatedBytesPerSecond(10_000, flushMs, 130);
+        rows.push({
+          scenario: `counter file, store alone at exactly 10,000 req/s, flush ${flushMs} ms`,
+          rps: NaN,
+          p50: NaN,
+          p99: NaN,
+          rssMb: NaN,
+          vs: `${Math.round(sim.bytesPerSec).toLocaleString('en-US')} bytes/s written`,
+          note: `${sim.writesPerSec.toFixed(2)} writes+fdatasync/s over 130 simulated s, ${sim.compactions} compactions included`,
+        });
+      }
+      const beacon = await startBeacon();
+      // Long enough to include a compaction (one per 60 s window).
+      const seconds = Math.max(DURATION, 65);
+      const io = await bytesPerSecond(beacon, 10_000, seconds);
+      row('counter file over HTTP, as fast as this machine goes', io.result, beacon.rssMb(), {
+        vs: `${Math.round(io.bytesPerSec).toLocaleString('en-US')} bytes/s written`,
+        note: `${io.flushesPerSec.toFixed(1)} writes+fdatasync/s over ${seconds}s, flush 250 ms`,
+      });
+      await beacon.stop();
+    }
+
+    if (wanted('counter-load')) {
+      const loadDir = mkdtempSync(join(tmpdir(), 'beacon-bench-load-'));
+      const bytes = writeFullWindowState(loadDir);
+      const started = Date.now();
+      const beacon = await startBeacon({ DATA_DIR: loadDir });
+      const startMs = Date.now() - started;
+      const stats = await counterStats(beacon);
+      const { count } = (await (await fetch(`${beacon.url}/counter`)).json()) as { count: number };
+      rows.push({
+        scenario: 'start-up on a full window (60 s at 10,000 req/s)',
+        rps: NaN,
+        p50: NaN,
+        p99: NaN,
+        rssMb: beacon.rssMb(),
+        vs: `${stats.loadMs.toFixed(1)} ms to load and compact`,
+        note: `${(bytes / 1024).toFixed(0)} KiB file, count ${count}; whole process ready in ${startMs} ms`,
+      });
+      await beacon.stop();
+      rmSync(loadDir, { recursive: true, force: true });
     }
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
