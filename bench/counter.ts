@@ -13,7 +13,7 @@ import {
   FileRequestCounterStore,
 } from '../src/request-counter/file-request-counter.store';
 import { MillisecondWindow } from '../src/request-counter/ms-window';
-import { LoadResult, Server, cpuSeconds, load } from './lib';
+import { Server, cpuSeconds, load } from './lib';
 
 interface CounterHealth {
   info: { requestCounter: { bytesWritten: number; flushes: number; loadMs: number } };
