@@ -100,7 +100,10 @@ export function decodeLog(buf: Buffer, onEntry: (ms: number, count: number) => v
   return { foreign: false, damage: 'none', validBytes: at, frames };
 }
 
-/** Validates the whole payload first, so a bad frame contributes nothing. */
+/**
+ * Two passes: the first checks the whole payload without allocating, so a bad frame
+ * contributes nothing; the second emits its entries.
+ */
 function decodePayload(p: Buffer, onEntry: (ms: number, count: number) => void): boolean {
   if (p.length < 9) return false;
   const base = p.readDoubleLE(0);
@@ -109,8 +112,7 @@ function decodePayload(p: Buffer, onEntry: (ms: number, count: number) => void):
   const n = readVarint(p, cursor);
   // Each entry takes at least 2 bytes.
   if (n < 0 || n * 2 > p.length - cursor.at) return false;
-  const ms = new Array<number>(n);
-  const count = new Array<number>(n);
+  const start = cursor.at;
   let prev = base;
   for (let i = 0; i < n; i++) {
     const d = readVarint(p, cursor);
@@ -118,11 +120,14 @@ function decodePayload(p: Buffer, onEntry: (ms: number, count: number) => void):
     if (d < 0 || c < 1 || (i > 0 && d === 0)) return false;
     prev += d;
     if (!Number.isSafeInteger(prev)) return false;
-    ms[i] = prev;
-    count[i] = c;
   }
   if (cursor.at !== p.length) return false;
-  for (let i = 0; i < n; i++) onEntry(ms[i], count[i]);
+  cursor.at = start;
+  prev = base;
+  for (let i = 0; i < n; i++) {
+    prev += readVarint(p, cursor);
+    onEntry(prev, readVarint(p, cursor));
+  }
   return true;
 }
 

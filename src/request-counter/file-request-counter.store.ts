@@ -229,11 +229,15 @@ export class FileRequestCounterStore extends RequestCounterStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw new DataDirError(`cannot read ${path}: ${(err as Error).message}`);
     }
-    const ms: number[] = [];
-    const count: number[] = [];
+    // Every entry takes at least 2 bytes, so this bounds the number of entries.
+    const ms = new Float64Array(Math.ceil(buf.length / 2));
+    const count = new Float64Array(ms.length);
+    let n = 0;
+    let newest = -Infinity;
     const decoded = decodeLog(buf, (m, c) => {
-      ms.push(m);
-      count.push(c);
+      ms[n] = m;
+      count[n++] = c;
+      if (m > newest) newest = m;
     });
     if (decoded.foreign) {
       await this.moveAside('it is not a request-counter file');
@@ -251,8 +255,6 @@ export class FileRequestCounterStore extends RequestCounterStore {
       );
     }
     const now = Math.floor(this.clock.now());
-    let newest = -Infinity;
-    for (const m of ms) if (m > newest) newest = m;
     // The wall clock is behind the file (stepped back while we were down): assume no time
     // passed, so requests keep the ages they had, rather than freezing the window until
     // the clock catches up.
@@ -263,7 +265,7 @@ export class FileRequestCounterStore extends RequestCounterStore {
           'treating the downtime as zero so stored requests keep their ages',
       );
     }
-    for (let i = 0; i < ms.length; i++) this.window.restore(ms[i] + shift, count[i]);
+    for (let i = 0; i < n; i++) this.window.restore(ms[i] + shift, count[i]);
     this.flushedMs = this.window.headMs;
     this.flushedCount = this.window.at(this.flushedMs);
   }
