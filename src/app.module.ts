@@ -9,6 +9,7 @@ import { Environment } from './config/environment';
 import { HealthModule } from './health/health.module';
 import { LatencyModule } from './latency/latency.module';
 import { RequestCounterModule } from './request-counter/request-counter.module';
+import { RocketsModule } from './rockets/rockets.module';
 
 @Module({})
 export class AppModule {
@@ -35,6 +36,7 @@ export class AppModule {
         HealthModule,
         LatencyModule,
         RequestCounterModule,
+        RocketsModule,
       ],
       providers: [
         // Registered here, not in main.ts, so apps built in tests validate exactly like production.

@@ -57,7 +57,8 @@ export class ErrorFilter implements ExceptionFilter {
     if (exception instanceof UnavailableError) {
       res.setHeader('Retry-After', String(exception.retryAfterSeconds));
     }
-    if (out.statusCode >= 500) {
+    // A domain error at 5xx (UnavailableError) is an expected answer, not a fault: no stack.
+    if (out.statusCode >= 500 && !(exception instanceof DomainError)) {
       this.logger.error(exception instanceof Error ? exception.stack : String(exception));
     }
     if (res.headersSent) return;

@@ -74,6 +74,19 @@ export class Environment {
 
   /** How often new counts are appended and fsynced: the most a `kill -9` can lose. */
   @Expose() @Transform(toInt) @IsInt() @Min(10) @Max(60_000) COUNTER_FLUSH_MS = 250;
+
+  /** Rockets tracked at once; a message for one more answers 503. */
+  @Expose() @Transform(toInt) @IsInt() @Min(1) @Max(10_000_000) ROCKETS_MAX_CHANNELS = 100_000;
+
+  /** Out-of-order messages one rocket may hold while waiting for a gap to fill. */
+  @Expose() @Transform(toInt) @IsInt() @Min(1) @Max(10_000_000) ROCKETS_MAX_BUFFERED_PER_CHANNEL =
+    10_000;
+
+  /** Out-of-order messages all rockets together may hold. */
+  @Expose() @Transform(toInt) @IsInt() @Min(1) @Max(100_000_000) ROCKETS_MAX_BUFFERED = 1_000_000;
+
+  /** Applied messages per rocket remembered (4 bytes each) to tell a conflicting duplicate. */
+  @Expose() @Transform(toInt) @IsInt() @Min(16) @Max(10_000_000) ROCKETS_DEDUP_HISTORY = 10_000;
 }
 
 export class InvalidEnvironmentError extends Error {}

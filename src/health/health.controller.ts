@@ -4,6 +4,7 @@ import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/term
 import type { Response } from 'express';
 import { CounterHealthIndicator } from './counter.health';
 import { LatencyHealthIndicator } from './latency.health';
+import { RocketsHealthIndicator } from './rockets.health';
 
 @ApiTags('health')
 @Controller('health')
@@ -12,6 +13,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly latency: LatencyHealthIndicator,
     private readonly counter: CounterHealthIndicator,
+    private readonly rockets: RocketsHealthIndicator,
   ) {}
 
   @Get()
@@ -24,7 +26,11 @@ export class HealthController {
   })
   async check(@Res({ passthrough: true }) res: Response): Promise<HealthCheckResult> {
     try {
-      return await this.health.check([() => this.latency.check(), () => this.counter.check()]);
+      return await this.health.check([
+        () => this.latency.check(),
+        () => this.counter.check(),
+        () => this.rockets.check(),
+      ]);
     } catch (err) {
       // Terminus reports "not ready" by throwing its report; answer with the report itself.
       if (!(err instanceof ServiceUnavailableException)) throw err;

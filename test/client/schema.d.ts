@@ -44,6 +44,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Receive one rocket message
+         * @description At-least-once, any order. Per channel, messages are applied strictly in `messageNumber` order from 1; early ones are buffered until the gap fills; a number seen before is a `duplicate` (a different payload under a seen number keeps the first copy); after `RocketExploded`, later messages are `ignored`.
+         */
+        post: operations["Rockets_receive"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/metrics": {
         parameters: {
             query?: never;
@@ -123,6 +143,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/rockets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * All rockets, sorted
+         * @description Default order: id ascending. Ties break by id; missing values sort last.
+         */
+        get: operations["Rockets_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rockets/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One rocket */
+        get: operations["Rockets_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -176,6 +233,38 @@ export interface components {
              * @example 400
              */
             statusCode: number;
+        };
+        MessageAcceptedDto: {
+            /** @example 193270a9-c9cf-404a-8f83-838e71d9ae67 */
+            channel: string;
+            /** @example 1 */
+            messageNumber: number;
+            /** @description `applied`: this message (and any buffered ones it unblocked) changed the rocket. `buffered`: ahead of the next expected number, kept until the gap fills. `duplicate`: this number was already received (applied or buffered); nothing changed. `ignored`: the rocket had already exploded. */
+            status: components["schemas"]["MessageStatus"];
+        };
+        /**
+         * @description `applied`: this message (and any buffered ones it unblocked) changed the rocket. `buffered`: ahead of the next expected number, kept until the gap fills. `duplicate`: this number was already received (applied or buffered); nothing changed. `ignored`: the rocket had already exploded.
+         * @enum {string}
+         */
+        MessageStatus: "applied" | "buffered" | "duplicate" | "ignored";
+        MetadataDto: {
+            /**
+             * @description The rocket: one channel per rocket.
+             * @example 193270a9-c9cf-404a-8f83-838e71d9ae67
+             */
+            channel: string;
+            /**
+             * @description Position in the channel, from 1; messages are applied in this order.
+             * @example 1
+             */
+            messageNumber: number;
+            /**
+             * @description RFC 3339 time.
+             * @example 2022-02-02T19:39:05.86337+01:00
+             */
+            messageTime: string;
+            /** @example RocketLaunched */
+            messageType: components["schemas"]["RocketMessageType"];
         };
         MetricSnapshotDto: {
             /**
@@ -246,6 +335,103 @@ export interface components {
              * @example 1250000
              */
             latency_ns: number;
+        };
+        RocketExplodedDto: {
+            /** @example PRESSURE_VESSEL_FAILURE */
+            reason: string;
+        };
+        RocketLaunchedDto: {
+            /** @example 500 */
+            launchSpeed: number;
+            /** @example ARTEMIS */
+            mission: string;
+            /** @example Falcon-9 */
+            type: string;
+        };
+        RocketMessageDto: {
+            /** @description The payload for `metadata.messageType`: RocketLaunched → RocketLaunchedDto, RocketSpeedIncreased / RocketSpeedDecreased → `{by}`, RocketExploded → `{reason}`, RocketMissionChanged → `{newMission}`. Unknown fields are rejected. */
+            message: components["schemas"]["RocketLaunchedDto"] | components["schemas"]["RocketSpeedIncreasedDto"] | components["schemas"]["RocketSpeedDecreasedDto"] | components["schemas"]["RocketExplodedDto"] | components["schemas"]["RocketMissionChangedDto"];
+            metadata: components["schemas"]["MetadataDto"];
+        };
+        /** @enum {string} */
+        RocketMessageType: "RocketLaunched" | "RocketSpeedIncreased" | "RocketSpeedDecreased" | "RocketExploded" | "RocketMissionChanged";
+        RocketMissionChangedDto: {
+            /** @example SHUTTLE_MIR */
+            newMission: string;
+        };
+        RocketSpeedDecreasedDto: {
+            /** @example 3000 */
+            by: number;
+        };
+        RocketSpeedIncreasedDto: {
+            /** @example 3000 */
+            by: number;
+        };
+        RocketStateDto: {
+            /** @description Received early, waiting for a gap. */
+            bufferedMessages: number;
+            exploded: boolean;
+            /**
+             * @description The channel.
+             * @example 193270a9-c9cf-404a-8f83-838e71d9ae67
+             */
+            id: string;
+            /** @description Applied in order up to here. */
+            lastMessageNumber: number;
+            /**
+             * @description messageTime of RocketLaunched, as sent.
+             * @example 2022-02-02T19:39:05.86337+01:00
+             */
+            launchedAt: string | null;
+            /** @example ARTEMIS */
+            mission: string | null;
+            /**
+             * @description Only once exploded.
+             * @example PRESSURE_VESSEL_FAILURE
+             */
+            reason?: string;
+            /** @example 3500 */
+            speed: number;
+            /** @description `pending`: messages are buffered but message 1 has not arrived; `exploded`: final; `active` otherwise. */
+            status: components["schemas"]["RocketStatus"];
+            /**
+             * @description null until launched.
+             * @example Falcon-9
+             */
+            type: string | null;
+            /**
+             * @description messageTime of the last applied message, as sent; null while pending.
+             * @example 2022-02-02T19:40:11.2+01:00
+             */
+            updatedAt: string | null;
+        };
+        /**
+         * @description `pending`: messages are buffered but message 1 has not arrived; `exploded`: final; `active` otherwise.
+         * @enum {string}
+         */
+        RocketStatus: "active" | "exploded" | "pending";
+        RocketSummaryDto: {
+            /**
+             * @description The channel.
+             * @example 193270a9-c9cf-404a-8f83-838e71d9ae67
+             */
+            id: string;
+            /** @example ARTEMIS */
+            mission: string | null;
+            /** @example 3500 */
+            speed: number;
+            /** @description `pending`: messages are buffered but message 1 has not arrived; `exploded`: final; `active` otherwise. */
+            status: components["schemas"]["RocketStatus"];
+            /**
+             * @description null until launched.
+             * @example Falcon-9
+             */
+            type: string | null;
+            /**
+             * @description messageTime of the last applied message, as sent; null while pending.
+             * @example 2022-02-02T19:40:11.2+01:00
+             */
+            updatedAt: string | null;
         };
     };
     responses: never;
@@ -400,6 +586,57 @@ export interface operations {
                         /** @example error */
                         status?: string;
                     };
+                };
+            };
+        };
+    };
+    Rockets_receive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RocketMessageDto"];
+            };
+        };
+        responses: {
+            /** @description Taken; see `status`. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageAcceptedDto"];
+                };
+            };
+            /** @description Malformed envelope, unknown messageType, bad or unknown payload fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Body larger than BODY_LIMIT. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No room to buffer an out-of-order message or to track another rocket. Nothing was changed; send it again after Retry-After seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
         };
@@ -667,6 +904,68 @@ export interface operations {
             };
             /** @description Body larger than BODY_LIMIT. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Rockets_list: {
+        parameters: {
+            query?: {
+                sort?: "id" | "type" | "speed" | "mission" | "status" | "updatedAt";
+                order?: "asc" | "desc";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RocketSummaryDto"][];
+                };
+            };
+            /** @description Unknown sort field or order. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Rockets_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The channel of the rocket. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RocketStateDto"];
+                };
+            };
+            /** @description No message for this channel yet. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

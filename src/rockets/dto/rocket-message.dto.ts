@@ -1,0 +1,162 @@
+import { ApiExtraModels, ApiProperty, getSchemaPath } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsObject,
+  IsRFC3339,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+
+export const MESSAGE_TYPES = [
+  'RocketLaunched',
+  'RocketSpeedIncreased',
+  'RocketSpeedDecreased',
+  'RocketExploded',
+  'RocketMissionChanged',
+] as const;
+export type MessageType = (typeof MESSAGE_TYPES)[number];
+
+/** Longest string any field may hold; keeps one message's memory bounded. */
+export const MAX_TEXT = 200;
+const MAX_INT = Number.MAX_SAFE_INTEGER;
+
+export class MetadataDto {
+  @ApiProperty({
+    description: 'The rocket: one channel per rocket.',
+    example: '193270a9-c9cf-404a-8f83-838e71d9ae67',
+    maxLength: MAX_TEXT,
+  })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(MAX_TEXT)
+  channel!: string;
+
+  @ApiProperty({
+    description: 'Position in the channel, from 1; messages are applied in this order.',
+    example: 1,
+    type: 'integer',
+    minimum: 1,
+  })
+  @IsInt()
+  @Min(1)
+  @Max(MAX_INT)
+  messageNumber!: number;
+
+  @ApiProperty({ description: 'RFC 3339 time.', example: '2022-02-02T19:39:05.86337+01:00' })
+  @IsRFC3339()
+  messageTime!: string;
+
+  @ApiProperty({ enum: MESSAGE_TYPES, enumName: 'RocketMessageType', example: 'RocketLaunched' })
+  @IsIn(MESSAGE_TYPES)
+  messageType!: MessageType;
+}
+
+export class RocketLaunchedDto {
+  @ApiProperty({ example: 'Falcon-9', maxLength: MAX_TEXT })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(MAX_TEXT)
+  type!: string;
+
+  @ApiProperty({ example: 500, type: 'integer', minimum: 0 })
+  @IsInt()
+  @Min(0)
+  @Max(MAX_INT)
+  launchSpeed!: number;
+
+  @ApiProperty({ example: 'ARTEMIS', maxLength: MAX_TEXT })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(MAX_TEXT)
+  mission!: string;
+}
+
+class SpeedChangeDto {
+  @ApiProperty({ example: 3000, type: 'integer', minimum: 0 })
+  @IsInt()
+  @Min(0)
+  @Max(MAX_INT)
+  by!: number;
+}
+
+export class RocketSpeedIncreasedDto extends SpeedChangeDto {}
+export class RocketSpeedDecreasedDto extends SpeedChangeDto {}
+
+export class RocketExplodedDto {
+  @ApiProperty({ example: 'PRESSURE_VESSEL_FAILURE', maxLength: MAX_TEXT })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(MAX_TEXT)
+  reason!: string;
+}
+
+export class RocketMissionChangedDto {
+  @ApiProperty({ example: 'SHUTTLE_MIR', maxLength: MAX_TEXT })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(MAX_TEXT)
+  newMission!: string;
+}
+
+export const PAYLOAD_CLASSES = {
+  RocketLaunched: RocketLaunchedDto,
+  RocketSpeedIncreased: RocketSpeedIncreasedDto,
+  RocketSpeedDecreased: RocketSpeedDecreasedDto,
+  RocketExploded: RocketExplodedDto,
+  RocketMissionChanged: RocketMissionChangedDto,
+} as const;
+
+export type RocketPayload =
+  | RocketLaunchedDto
+  | RocketSpeedIncreasedDto
+  | RocketSpeedDecreasedDto
+  | RocketExplodedDto
+  | RocketMissionChangedDto;
+
+/** The envelope. `message` is validated against the class its `messageType` names. */
+@ApiExtraModels(...Object.values(PAYLOAD_CLASSES))
+export class RocketMessageDto {
+  @ApiProperty({ type: MetadataDto })
+  @IsObject()
+  @ValidateNested()
+  @Type(() => MetadataDto)
+  metadata!: MetadataDto;
+
+  @ApiProperty({
+    description:
+      'The payload for `metadata.messageType`: RocketLaunched → RocketLaunchedDto, ' +
+      'RocketSpeedIncreased / RocketSpeedDecreased → `{by}`, RocketExploded → `{reason}`, ' +
+      'RocketMissionChanged → `{newMission}`. Unknown fields are rejected.',
+    anyOf: Object.values(PAYLOAD_CLASSES).map((c) => ({ $ref: getSchemaPath(c) })),
+  })
+  @IsObject()
+  message!: RocketPayload;
+}
+
+export const ACCEPT_STATUSES = ['applied', 'buffered', 'duplicate', 'ignored'] as const;
+export type AcceptStatus = (typeof ACCEPT_STATUSES)[number];
+
+export class MessageAcceptedDto {
+  @ApiProperty({ example: '193270a9-c9cf-404a-8f83-838e71d9ae67' })
+  channel!: string;
+
+  @ApiProperty({ example: 1, type: 'integer' })
+  messageNumber!: number;
+
+  @ApiProperty({
+    enum: ACCEPT_STATUSES,
+    enumName: 'MessageStatus',
+    description:
+      '`applied`: this message (and any buffered ones it unblocked) changed the rocket. ' +
+      '`buffered`: ahead of the next expected number, kept until the gap fills. ' +
+      '`duplicate`: this number was already received (applied or buffered); nothing changed. ' +
+      '`ignored`: the rocket had already exploded.',
+  })
+  status!: AcceptStatus;
+}

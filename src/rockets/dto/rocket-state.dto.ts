@@ -1,0 +1,85 @@
+import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
+import { IsIn, IsOptional } from 'class-validator';
+
+const STATUSES = ['active', 'exploded', 'pending'];
+
+export class RocketStateDto {
+  @ApiProperty({ description: 'The channel.', example: '193270a9-c9cf-404a-8f83-838e71d9ae67' })
+  id!: string;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'Falcon-9',
+    description: 'null until launched.',
+  })
+  type!: string | null;
+
+  @ApiProperty({ type: 'integer', minimum: 0, example: 3500 })
+  speed!: number;
+
+  @ApiProperty({ type: String, nullable: true, example: 'ARTEMIS' })
+  mission!: string | null;
+
+  @ApiProperty({
+    enum: STATUSES,
+    enumName: 'RocketStatus',
+    description:
+      '`pending`: messages are buffered but message 1 has not arrived; ' +
+      '`exploded`: final; `active` otherwise.',
+  })
+  status!: string;
+
+  @ApiProperty()
+  exploded!: boolean;
+
+  @ApiPropertyOptional({ example: 'PRESSURE_VESSEL_FAILURE', description: 'Only once exploded.' })
+  reason?: string;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'messageTime of RocketLaunched, as sent.',
+    example: '2022-02-02T19:39:05.86337+01:00',
+  })
+  launchedAt!: string | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'messageTime of the last applied message, as sent; null while pending.',
+    example: '2022-02-02T19:40:11.2+01:00',
+  })
+  updatedAt!: string | null;
+
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Applied in order up to here.' })
+  lastMessageNumber!: number;
+
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Received early, waiting for a gap.' })
+  bufferedMessages!: number;
+}
+
+export class RocketSummaryDto extends PickType(RocketStateDto, [
+  'id',
+  'type',
+  'speed',
+  'mission',
+  'status',
+  'updatedAt',
+] as const) {}
+
+export const SORT_FIELDS = ['id', 'type', 'speed', 'mission', 'status', 'updatedAt'] as const;
+export type SortField = (typeof SORT_FIELDS)[number];
+export const ORDERS = ['asc', 'desc'] as const;
+
+export class ListRocketsQueryDto {
+  @ApiPropertyOptional({ enum: SORT_FIELDS, default: 'id' })
+  @IsOptional()
+  @IsIn(SORT_FIELDS)
+  sort?: SortField;
+
+  @ApiPropertyOptional({ enum: ORDERS, default: 'asc' })
+  @IsOptional()
+  @IsIn(ORDERS)
+  order?: (typeof ORDERS)[number];
+}

@@ -1,0 +1,88 @@
+import { UnavailableError } from '../common/domain-errors';
+import { RocketMessage } from './rocket-message';
+import { Outcome, RocketChannel, RocketState } from './rocket-channel';
+import { RocketsStats, RocketsStore } from './rockets.store';
+
+export interface RocketsLimits {
+  maxChannels: number;
+  maxBufferedPerChannel: number;
+  maxBuffered: number;
+  /** Applied messages per channel whose fingerprints are kept to spot conflicting duplicates. */
+  dedupHistory: number;
+}
+
+/**
+ * In memory. `accept` has no await between reading and writing a channel, and Node runs
+ * one callback at a time, so each message is applied atomically without a lock.
+ */
+export class InMemoryRocketsStore extends RocketsStore {
+  private readonly channels = new Map<string, RocketChannel>();
+  private readonly counters: RocketsStats = {
+    channels: 0,
+    buffered: 0,
+    applied: 0,
+    duplicates: 0,
+    conflictingDuplicates: 0,
+    ignored: 0,
+    discarded: 0,
+    refusedForCapacity: 0,
+  };
+
+  constructor(private readonly limits: RocketsLimits) {
+    super();
+  }
+
+  async accept(message: RocketMessage): Promise<Outcome> {
+    let channel = this.channels.get(message.channel);
+    if (!channel) {
+      if (this.channels.size >= this.limits.maxChannels) {
+        this.counters.refusedForCapacity++;
+        throw new UnavailableError(
+          `Rocket limit reached (ROCKETS_MAX_CHANNELS=${this.limits.maxChannels}); retry later`,
+          1,
+        );
+      }
+      channel = new RocketChannel(message.channel, this.limits.dedupHistory);
+      this.channels.set(message.channel, channel);
+    }
+    if (channel.needsBufferSlot(message.number)) {
+      if (channel.buffered >= this.limits.maxBufferedPerChannel) {
+        return this.refuse(
+          `Rocket ${message.channel} already holds ${channel.buffered} out-of-order messages ` +
+            `(ROCKETS_MAX_BUFFERED_PER_CHANNEL); retry once the gap before ${message.number} fills`,
+        );
+      }
+      if (this.counters.buffered >= this.limits.maxBuffered) {
+        return this.refuse(
+          `${this.counters.buffered} out-of-order messages are buffered (ROCKETS_MAX_BUFFERED); retry later`,
+        );
+      }
+    }
+    const out = channel.offer(message);
+    const c = this.counters;
+    c.buffered += out.bufferedDelta;
+    c.applied += out.applied;
+    c.discarded += out.discarded;
+    if (out.status === 'duplicate') c.duplicates++;
+    if (out.conflict) c.conflictingDuplicates++;
+    if (out.status === 'ignored') c.ignored++;
+    return out;
+  }
+
+  async get(id: string): Promise<RocketState | undefined> {
+    return this.channels.get(id)?.state();
+  }
+
+  async list(): Promise<RocketState[]> {
+    return Array.from(this.channels.values(), (c) => c.state());
+  }
+
+  async stats(): Promise<RocketsStats> {
+    return { ...this.counters, channels: this.channels.size };
+  }
+
+  private refuse(message: string): never {
+    this.counters.refusedForCapacity++;
+    throw new UnavailableError(message, 1);
+  }
+}

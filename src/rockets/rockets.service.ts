@@ -1,0 +1,70 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { NotFoundError } from '../common/domain-errors';
+import { AcceptStatus, MessageAcceptedDto } from './dto/rocket-message.dto';
+import { SortField } from './dto/rocket-state.dto';
+import { RocketState } from './rocket-channel';
+import { RocketMessage } from './rocket-message';
+import { RocketsStats, RocketsStore } from './rockets.store';
+
+export type RocketSummary = Pick<
+  RocketState,
+  'id' | 'type' | 'speed' | 'mission' | 'status' | 'updatedAt'
+>;
+
+/** Strings compare by code unit, so the order does not depend on the machine's locale. */
+const cmp = (a: string | number | null, b: string | number | null): number =>
+  a === b ? 0 : a === null ? 1 : b === null ? -1 : a < b ? -1 : 1;
+
+@Injectable()
+export class RocketsService {
+  private readonly logger = new Logger('Rockets');
+
+  constructor(private readonly store: RocketsStore) {}
+
+  async accept(message: RocketMessage): Promise<MessageAcceptedDto> {
+    const out = await this.store.accept(message);
+    if (out.conflict) {
+      this.logger.warn(
+        `rocket ${message.channel}: message ${message.number} arrived again with different ` +
+          'content; the first copy is kept',
+      );
+    }
+    const status: AcceptStatus = out.status;
+    return { channel: message.channel, messageNumber: message.number, status };
+  }
+
+  async get(id: string): Promise<RocketState> {
+    const state = await this.store.get(id);
+    if (!state) throw new NotFoundError(`No rocket with id ${JSON.stringify(id)}`);
+    return state;
+  }
+
+  /**
+   * Sorted by `sort`, then by id, so the order is total and repeatable. `updatedAt`
+   * sorts by instant, not by text (offsets differ). Missing values (a rocket not yet
+   * launched has no type or mission) sort last in both orders.
+   */
+  async list(sort: SortField = 'id', order: 'asc' | 'desc' = 'asc'): Promise<RocketSummary[]> {
+    const sign = order === 'asc' ? 1 : -1;
+    const keyed = (await this.store.list()).map((s) => ({
+      s,
+      key: sort === 'updatedAt' ? (s.updatedAt === null ? null : Date.parse(s.updatedAt)) : s[sort],
+    }));
+    keyed.sort((a, b) => {
+      if (a.key === null || b.key === null) return cmp(a.key, b.key) || cmp(a.s.id, b.s.id);
+      return sign * cmp(a.key, b.key) || cmp(a.s.id, b.s.id);
+    });
+    return keyed.map(({ s }) => ({
+      id: s.id,
+      type: s.type,
+      speed: s.speed,
+      mission: s.mission,
+      status: s.status,
+      updatedAt: s.updatedAt,
+    }));
+  }
+
+  stats(): Promise<RocketsStats> {
+    return this.store.stats();
+  }
+}
