@@ -175,6 +175,30 @@ describe('rockets (e2e)', () => {
     expect((await t.client.GET('/rockets')).data).toEqual([]);
   });
 
+  it.each([
+    [
+      '__proto__ in the envelope',
+      '{"__proto__": {"x": 1}, "metadata": {"channel": "c", "messageNumber": 1, "messageTime": "2022-02-02T19:39:05Z", "messageType": "RocketExploded"}, "message": {"reason": "r"}}',
+    ],
+    [
+      '__proto__ in the payload',
+      '{"metadata": {"channel": "c", "messageNumber": 1, "messageTime": "2022-02-02T19:39:05Z", "messageType": "RocketSpeedIncreased"}, "message": {"__proto__": {"by": 1}}}',
+    ],
+    [
+      'constructor in the payload',
+      '{"metadata": {"channel": "c", "messageNumber": 1, "messageTime": "2022-02-02T19:39:05Z", "messageType": "RocketSpeedIncreased"}, "message": {"by": 1, "constructor": "x"}}',
+    ],
+    [
+      'constructor in the metadata',
+      '{"metadata": {"constructor": 1, "channel": "c", "messageNumber": 1, "messageTime": "2022-02-02T19:39:05Z", "messageType": "RocketSpeedIncreased"}, "message": {"by": 1}}',
+    ],
+  ])('rejects %s with 400 and changes nothing', async (_case, body) => {
+    const res = await post(body);
+    expect(res.status).toBe(400);
+    expect((await t.client.GET('/rockets')).data).toEqual([]);
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
+  });
+
   it('lists rockets by id by default, sorts by any field either way, and rejects unknown ones', async () => {
     const specs = [
       ['b', 700, 'LUNA'],

@@ -1,3 +1,4 @@
+import { rng } from '../../test/helpers/random';
 import { MillisecondWindow } from './ms-window';
 
 /** The obvious, slow definition: keep every arrival time and count those in the window. */
@@ -15,18 +16,6 @@ class BruteForce {
     this.newest = now;
     return this.times.filter((t) => t > now - this.windowMs && t <= now).length;
   }
-}
-
-/** Small deterministic PRNG so a failure can be replayed from its seed. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const START = Date.UTC(2026, 0, 1);

@@ -17,6 +17,7 @@ export interface RocketsLimits {
  */
 export class InMemoryRocketsStore extends RocketsStore {
   private readonly channels = new Map<string, RocketChannel>();
+  private changes = 0;
   private readonly counters: RocketsStats = {
     channels: 0,
     buffered: 0,
@@ -44,6 +45,7 @@ export class InMemoryRocketsStore extends RocketsStore {
       }
       channel = new RocketChannel(message.channel, this.limits.dedupHistory);
       this.channels.set(message.channel, channel);
+      this.changes++;
     }
     if (channel.needsBufferSlot(message.number)) {
       if (channel.buffered >= this.limits.maxBufferedPerChannel) {
@@ -59,6 +61,7 @@ export class InMemoryRocketsStore extends RocketsStore {
       }
     }
     const out = channel.offer(message);
+    if (out.applied > 0 || out.bufferedDelta !== 0) this.changes++;
     const c = this.counters;
     c.buffered += out.bufferedDelta;
     c.applied += out.applied;
@@ -75,6 +78,10 @@ export class InMemoryRocketsStore extends RocketsStore {
 
   async list(): Promise<RocketState[]> {
     return Array.from(this.channels.values(), (c) => c.state());
+  }
+
+  async version(): Promise<number> {
+    return this.changes;
   }
 
   async stats(): Promise<RocketsStats> {

@@ -1,7 +1,11 @@
 import { BadRequestException, Injectable, PipeTransform } from '@nestjs/common';
-import { plainToInstance } from 'class-transformer';
 import { ValidationError, ValidatorOptions, validateSync } from 'class-validator';
-import { PAYLOAD_CLASSES, RocketMessageDto, RocketPayload } from './dto/rocket-message.dto';
+import {
+  MetadataDto,
+  PAYLOAD_CLASSES,
+  RocketMessageDto,
+  RocketPayload,
+} from './dto/rocket-message.dto';
 import { RocketMessage } from './rocket-message';
 
 const OPTIONS: ValidatorOptions = {
@@ -26,17 +30,20 @@ function messages(errors: ValidationError[], prefix = ''): string[] {
 @Injectable()
 export class RocketMessagePipe implements PipeTransform<unknown, RocketMessage> {
   transform(value: unknown): RocketMessage {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    if (!isPlainObject(value)) {
       throw new BadRequestException(['body must be a JSON object {metadata, message}']);
     }
-    const envelope = plainToInstance(RocketMessageDto, value);
+    // Instances are filled by hand rather than by class-transformer: every field is a
+    // JSON primitive, and plainToInstance was a third of this pipe's time.
+    const envelope = Object.assign(new RocketMessageDto(), value);
+    if (isPlainObject(value.metadata)) {
+      envelope.metadata = Object.assign(new MetadataDto(), value.metadata);
+    }
     const envelopeErrors = messages(validateSync(envelope, OPTIONS));
     if (envelopeErrors.length > 0) throw new BadRequestException(envelopeErrors);
     const { metadata } = envelope;
-    const payload = plainToInstance(
-      PAYLOAD_CLASSES[metadata.messageType] as new () => RocketPayload,
-      envelope.message,
-    );
+    const Payload = PAYLOAD_CLASSES[metadata.messageType] as new () => RocketPayload;
+    const payload = Object.assign(new Payload(), envelope.message);
     const payloadErrors = messages(validateSync(payload, OPTIONS), 'message.');
     if (payloadErrors.length > 0) {
       throw new BadRequestException(
@@ -51,4 +58,8 @@ export class RocketMessagePipe implements PipeTransform<unknown, RocketMessage> 
       payload,
     };
   }
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -18,6 +18,8 @@ const cmp = (a: string | number | null, b: string | number | null): number =>
 @Injectable()
 export class RocketsService {
   private readonly logger = new Logger('Rockets');
+  /** The last list served, serialised: dashboards poll one order again and again. */
+  private listCache: { key: string; version: number; json: string } | null = null;
 
   constructor(private readonly store: RocketsStore) {}
 
@@ -62,6 +64,20 @@ export class RocketsService {
       status: s.status,
       updatedAt: s.updatedAt,
     }));
+  }
+
+  /**
+   * `list()` as JSON text, reused while no rocket has changed. One entry only, so memory
+   * stays at one serialised list (about 130 bytes per rocket).
+   */
+  async listJson(sort: SortField = 'id', order: 'asc' | 'desc' = 'asc'): Promise<string> {
+    const key = `${sort}:${order}`;
+    const version = await this.store.version();
+    const hit = this.listCache;
+    if (hit && hit.key === key && hit.version === version) return hit.json;
+    const json = JSON.stringify(await this.list(sort, order));
+    this.listCache = { key, version, json };
+    return json;
   }
 
   stats(): Promise<RocketsStats> {

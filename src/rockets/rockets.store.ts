@@ -22,5 +22,10 @@ export abstract class RocketsStore {
   abstract accept(message: RocketMessage): Promise<Outcome>;
   abstract get(id: string): Promise<RocketState | undefined>;
   abstract list(): Promise<RocketState[]>;
+  /**
+   * Changes whenever any rocket's visible state changes (applied, buffered, created), so
+   * callers can cache what they derive from `list()`.
+   */
+  abstract version(): Promise<number>;
   abstract stats(): Promise<RocketsStats>;
 }

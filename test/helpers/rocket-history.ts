@@ -4,6 +4,10 @@
  * direct reading of the rules (apply in number order, stop at the explosion), not by the
  * code under test.
  */
+import { rng } from './random';
+
+export { rng };
+
 export interface WireMessage {
   metadata: { channel: string; messageNumber: number; messageTime: string; messageType: string };
   message: Record<string, unknown>;
@@ -20,18 +24,6 @@ export interface ExpectedRocket {
   lastMessageNumber: number;
   launchedAt: string;
   updatedAt: string;
-}
-
-/** Small deterministic PRNG so a failure can be replayed from its seed. */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const TYPES = ['Falcon-9', 'Falcon-Heavy', 'Saturn-V', 'Electron'];
