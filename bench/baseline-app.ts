@@ -17,6 +17,14 @@ class TrivialController {
   @HttpCode(202)
   record(): void {}
 
+  /** The rockets contract at its barest: parse the body, answer the same 202 JSON. */
+  @Post('messages')
+  @HttpCode(202)
+  message(@Body() body: { metadata: { channel: string; messageNumber: number } }): object {
+    const { channel, messageNumber } = body.metadata;
+    return { channel, messageNumber, status: 'applied' };
+  }
+
   @Get('metrics/:id')
   get(@Param('id') id: string): object {
     return { MetricID: id, Count: 0, P50: null, P95: null, P99: null };

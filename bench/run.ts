@@ -6,7 +6,8 @@
  *
  * BENCH_DURATION (s, default 10) and BENCH_CONNECTIONS (default 50) tune the runs;
  * BENCH_ROUNDS (default 3) alternating rounds for baseline comparisons;
- * BENCH_ONLY=post,read,batch,memory,counter,counter-io,counter-load runs only those.
+ * BENCH_ONLY=post,read,batch,memory,counter,counter-io,counter-load,rockets-program,
+ * rockets-keepalive,rockets-list runs only those.
  */
 import { execSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -21,6 +22,7 @@ import {
   simulatedBytesPerSecond,
   writeFullWindowState,
 } from './counter';
+import { keepAliveMessages, listTenThousand, testProgramRun } from './rockets';
 import { LoadResult, Server, load, randomBatchBody, randomLatencyBody, startServer } from './lib';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
@@ -313,6 +315,61 @@ async function main(): Promise<void> {
       });
       await beacon.stop();
       rmSync(loadDir, { recursive: true, force: true });
+    }
+
+    if (wanted('rockets-program')) {
+      const beacon = await startBeacon();
+      const { report, exact } = await testProgramRun(beacon);
+      const taken = Object.values(report.statuses).reduce((a, b) => a + b, 0);
+      rows.push({
+        scenario:
+          'rockets: test-program shape, 100,000 msgs + 1% resends, 3 senders, new conn each',
+        rps: (taken * 1000) / report.elapsedMs,
+        p50: NaN,
+        p99: NaN,
+        rssMb: beacon.rssMb(),
+        vs: `${(report.elapsedMs / 1000).toFixed(1)} s to absorb all; states ${exact ? 'exact' : 'WRONG'}`,
+        note: `${report.retries} retries; ${JSON.stringify(report.statuses)}`,
+      });
+      await beacon.stop();
+    }
+
+    if (wanted('rockets-keepalive')) {
+      const base = await startBaseline();
+      const beacon = await startBeacon();
+      const baseRuns: LoadResult[] = [];
+      const ourRuns: LoadResult[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        baseRuns.push(
+          await keepAliveMessages(
+            base,
+            '/trivial/metrics/x/latency',
+            DURATION,
+            CONNECTIONS,
+            `b${round}`,
+          ),
+        );
+        ourRuns.push(
+          await keepAliveMessages(beacon, '/messages', DURATION, CONNECTIONS, `r${round}`),
+        );
+      }
+      const b = median(baseRuns);
+      const r = median(ourRuns);
+      row('baseline: bare Nest POST /messages, parse + same 202 JSON', b, base.rssMb(), {
+        note: `median of ${ROUNDS}: ${baseRuns.map((x) => Math.round(x.rps)).join(', ')}`,
+      });
+      row('POST /messages, keep-alive, every message applied', r, beacon.rssMb(), {
+        vs: `${((100 * r.rps) / b.rps).toFixed(1)}% of baseline`,
+        note: `median of ${ROUNDS}: ${ourRuns.map((x) => Math.round(x.rps)).join(', ')}`,
+      });
+      await Promise.all([base.stop(), beacon.stop()]);
+    }
+
+    if (wanted('rockets-list')) {
+      const beacon = await startBeacon();
+      const r = await listTenThousand(beacon, DURATION, 10);
+      row('GET /rockets?sort=speed&order=desc, 10,000 rockets, 10 conns', r, beacon.rssMb());
+      await beacon.stop();
     }
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
