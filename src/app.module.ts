@@ -10,6 +10,7 @@ import { HealthModule } from './health/health.module';
 import { LatencyModule } from './latency/latency.module';
 import { RequestCounterModule } from './request-counter/request-counter.module';
 import { RocketsModule } from './rockets/rockets.module';
+import { StreamAnalysisModule } from './stream-analysis/stream-analysis.module';
 
 @Module({})
 export class AppModule {
@@ -37,6 +38,7 @@ export class AppModule {
         LatencyModule,
         RequestCounterModule,
         RocketsModule,
+        StreamAnalysisModule,
       ],
       providers: [
         // Registered here, not in main.ts, so apps built in tests validate exactly like production.

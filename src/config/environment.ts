@@ -87,6 +87,37 @@ export class Environment {
 
   /** Applied messages per rocket remembered (4 bytes each) to tell a conflicting duplicate. */
   @Expose() @Transform(toInt) @IsInt() @Min(16) @Max(10_000_000) ROCKETS_DEDUP_HISTORY = 10_000;
+
+  /** Run the stream consumer (one connection for the whole process). */
+  @Expose() @Transform(toBool) @IsBoolean() STREAM_ENABLED = true;
+
+  @Expose()
+  @Matches(/^https?:\/\/\S+$/, { message: 'STREAM_URL must be an http(s) URL' })
+  STREAM_URL = 'https://stream.upfluence.co/stream';
+
+  /** Posts are grouped by arrival in buckets of this length; pruning drops whole buckets. */
+  @Expose() @Transform(toInt) @IsInt() @Min(100) @Max(60_000) STREAM_BUCKET_MS = 5000;
+
+  /** Most posts kept (memory bound, ~40 bytes each); past it the oldest go first. */
+  @Expose() @Transform(toInt) @IsInt() @Min(1000) @Max(200_000_000) STREAM_MAX_POSTS = 20_000_000;
+
+  /** Durations up to this wait for posts that arrive during the request (live mode). */
+  @Expose() @Transform(toInt) @IsInt() @Min(5000) @Max(86_400_000) STREAM_LIVE_MAX_MS = 60_000;
+
+  /** Longest wait `?mode=live` may ask for. */
+  @Expose() @Transform(toInt) @IsInt() @Min(5000) @Max(86_400_000) STREAM_LIVE_LIMIT_MS = 300_000;
+
+  /** Reconnect when no byte arrives for this long (comments count). */
+  @Expose() @Transform(toInt) @IsInt() @Min(100) @Max(3_600_000) STREAM_IDLE_TIMEOUT_MS = 30_000;
+
+  /** Largest event accepted; a bigger one drops the connection (hostile upstream). */
+  @Expose() @Transform(toInt) @IsInt() @Min(1024) @Max(67_108_864) STREAM_MAX_EVENT_BYTES =
+    1_048_576;
+
+  /** Ceiling of the reconnect backoff (exponential from 250 ms, full jitter). */
+  @Expose() @Transform(toInt) @IsInt() @Min(100) @Max(3_600_000) STREAM_BACKOFF_MAX_MS = 30_000;
+
+  @Expose() @Transform(toInt) @IsInt() @Min(100) @Max(3_600_000) STREAM_PRUNE_INTERVAL_MS = 10_000;
 }
 
 export class InvalidEnvironmentError extends Error {}

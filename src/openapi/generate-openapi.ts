@@ -13,7 +13,12 @@ async function main(): Promise<void> {
   const out = resolve(process.argv[2] ?? 'openapi/openapi.json');
   // Defaults only, jobs and the counter's file off: the spec must not depend on the machine's environment.
   const app = await NestFactory.create(
-    AppModule.forRoot({ JOBS_ENABLED: 'false', LOG_LEVEL: 'silent', COUNTER_ENABLED: 'false' }),
+    AppModule.forRoot({
+      JOBS_ENABLED: 'false',
+      LOG_LEVEL: 'silent',
+      COUNTER_ENABLED: 'false',
+      STREAM_ENABLED: 'false',
+    }),
     {
       logger: false,
     },

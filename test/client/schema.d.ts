@@ -4,6 +4,43 @@
  */
 
 export interface paths {
+    "/analysis": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Engagement percentiles over a window of the post stream
+         * @description Durations up to STREAM_LIVE_MAX_MS (60 s) wait that long and describe the posts that arrive during the wait; longer ones answer at once about the posts that arrived in the last `duration`. `mode` forces either. Percentiles are exact nearest-rank over the posts that carry the dimension (null if none does); totals and timestamps are over all posts in the window. Keys: `total_posts`, `minimum_timestamp`, `maximum_timestamp`, `<dimension>_p50`, `<dimension>_p90`, `<dimension>_p99`.
+         */
+        get: operations["Analysis_analyse"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/analysis/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The stream consumer and what is retained */
+        get: operations["Analysis_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/counter": {
         parameters: {
             query?: never;
@@ -215,6 +252,8 @@ export interface components {
              */
             windowSeconds: number;
         };
+        /** @enum {string} */
+        Dimension: "likes" | "comments" | "favorites" | "retweets" | "shares" | "plays" | "views" | "saves" | "repins" | "dislikes";
         ErrorResponseDto: {
             /**
              * @description HTTP reason phrase.
@@ -433,6 +472,26 @@ export interface components {
              */
             updatedAt: string | null;
         };
+        StatusDto: {
+            bytes: number;
+            connectedSince: string | null;
+            eventsReceived: number;
+            /** @description Posts dropped early because of STREAM_MAX_POSTS. */
+            evictedForMemory: number;
+            lastError: string | null;
+            lastEventAt: string | null;
+            /** @description Arrival of the oldest post kept. */
+            oldestRetainedArrival: string | null;
+            /** @description Events skipped: not JSON, bad shape, oversized. */
+            parseErrors: number;
+            postsReceived: number;
+            postsRetained: number;
+            reconnects: number;
+            /** @enum {string} */
+            state: "disabled" | "connecting" | "connected" | "waiting" | "stopped";
+            /** @example https://stream.upfluence.co/stream */
+            url: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -442,6 +501,74 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    Analysis_analyse: {
+        parameters: {
+            query: {
+                mode?: "live" | "history";
+                dimension: components["schemas"]["Dimension"];
+                /** @description Go duration, 5s to 24h: 5s, 10m, 1h30m. */
+                duration: unknown;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The window, e.g. {"total_posts": 3, "minimum_timestamp": 1695204160, …, "likes_p99": 4738}. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        maximum_timestamp: number;
+                        minimum_timestamp: number;
+                        total_posts: number;
+                    } & {
+                        [key: string]: number | null;
+                    };
+                };
+            };
+            /** @description Missing or invalid duration, dimension or mode. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No post in the window. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Analysis_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusDto"];
+                };
+            };
+        };
+    };
     RequestCounter_read: {
         parameters: {
             query?: never;

@@ -26,6 +26,7 @@ export function startServerProcess(env: Record<string, string>): Promise<ServerP
       PORT: '0',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
+      STREAM_ENABLED: 'false',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

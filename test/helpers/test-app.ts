@@ -28,7 +28,13 @@ export async function startTestApp(
 ): Promise<TestApp> {
   // Each app gets its own DATA_DIR unless the test shares one on purpose (restarts).
   const ownDir = env.DATA_DIR === undefined ? mkdtempSync(join(tmpdir(), 'beacon-test-')) : null;
-  const settings = { LOG_LEVEL: 'warn', JOBS_ENABLED: 'false', DATA_DIR: ownDir ?? '', ...env };
+  const settings = {
+    LOG_LEVEL: 'warn',
+    JOBS_ENABLED: 'false',
+    STREAM_ENABLED: 'false',
+    DATA_DIR: ownDir ?? '',
+    ...env,
+  };
   let builder = Test.createTestingModule({ imports: [AppModule.forRoot(settings)] });
   if (options.clock) builder = builder.overrideProvider(Clock).useValue(options.clock);
   const moduleRef = await builder.compile();

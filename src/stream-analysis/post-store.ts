@@ -1,0 +1,354 @@
+import { DIMENSIONS, Post } from './post';
+import { kthOfSortedRuns } from './select';
+
+/** One engagement field's values in a bucket, with each value's arrival offset. */
+class Column {
+  values = new Float64Array(16);
+  arrivals = new Uint16Array(16);
+  n = 0;
+
+  push(value: number, offset: number): void {
+    if (this.n === this.values.length) {
+      const v = new Float64Array(this.n * 2);
+      v.set(this.values);
+      const a = new Uint16Array(this.n * 2);
+      a.set(this.arrivals);
+      this.values = v;
+      this.arrivals = a;
+    }
+    this.values[this.n] = value;
+    this.arrivals[this.n++] = offset;
+  }
+
+  /** Sorts by value (arrivals follow) and drops the spare capacity. */
+  seal(): void {
+    const order = Array.from({ length: this.n }, (_, i) => i);
+    const v = this.values;
+    order.sort((x, y) => v[x] - v[y]);
+    const values = new Float64Array(this.n);
+    const arrivals = new Uint16Array(this.n);
+    for (let i = 0; i < this.n; i++) {
+      values[i] = v[order[i]];
+      arrivals[i] = this.arrivals[order[i]];
+    }
+    this.values = values;
+    this.arrivals = arrivals;
+  }
+}
+
+/** Posts that arrived in [start, start + bucketMs). */
+class Bucket {
+  n = 0;
+  minTs = Infinity;
+  maxTs = -Infinity;
+  arrivals = new Uint16Array(16);
+  timestamps = new Float64Array(16);
+  readonly columns: (Column | null)[] = DIMENSIONS.map(() => null);
+  sealed = false;
+
+  constructor(readonly start: number) {}
+
+  add(post: Post, offset: number): void {
+    if (this.n === this.arrivals.length) {
+      const a = new Uint16Array(this.n * 2);
+      a.set(this.arrivals);
+      const t = new Float64Array(this.n * 2);
+      t.set(this.timestamps);
+      this.arrivals = a;
+      this.timestamps = t;
+    }
+    this.arrivals[this.n] = offset;
+    this.timestamps[this.n++] = post.timestamp;
+    if (post.timestamp < this.minTs) this.minTs = post.timestamp;
+    if (post.timestamp > this.maxTs) this.maxTs = post.timestamp;
+    for (let d = 0; d < DIMENSIONS.length; d++) {
+      const v = post.values[d];
+      if (v === v) (this.columns[d] ??= new Column()).push(v, offset);
+    }
+  }
+
+  seal(): void {
+    if (this.sealed) return;
+    this.arrivals = this.arrivals.slice(0, this.n);
+    this.timestamps = this.timestamps.slice(0, this.n);
+    for (const c of this.columns) c?.seal();
+    this.sealed = true;
+  }
+
+  bytes(): number {
+    let b = this.arrivals.byteLength + this.timestamps.byteLength;
+    for (const c of this.columns) if (c) b += c.values.byteLength + c.arrivals.byteLength;
+    return b;
+  }
+}
+
+export interface WindowStats {
+  totalPosts: number;
+  minTimestamp: number | null;
+  maxTimestamp: number | null;
+  /** Posts in the window that carry the dimension. */
+  withDimension: number;
+  /** Nearest-rank percentiles, null when no post carries the dimension. */
+  p50: number | null;
+  p90: number | null;
+  p99: number | null;
+}
+
+/** A sorted column spanning several buckets; arrival offsets are from the block's start. */
+interface BlockColumn {
+  values: Float64Array;
+  arrivals: Uint32Array;
+}
+
+/**
+ * Consecutive sealed buckets whose columns are merged into one sorted run per field.
+ * Blocks of equal size merge (like a binary counter) up to `MAX_BLOCK_BUCKETS`, so a
+ * day of 5 s buckets is a few dozen runs to binary-search instead of 17,280.
+ */
+class Block {
+  constructor(
+    readonly start: number,
+    readonly buckets: Bucket[],
+    readonly columns: (BlockColumn | null)[],
+  ) {}
+
+  get end(): number {
+    return this.buckets[this.buckets.length - 1].start;
+  }
+
+  static of(b: Bucket): Block {
+    return new Block(
+      b.start,
+      [b],
+      b.columns.map((c) =>
+        c && c.n > 0 ? { values: c.values, arrivals: Uint32Array.from(c.arrivals) } : null,
+      ),
+    );
+  }
+
+  /** Linear merge of two blocks' sorted columns; `later` starts after `this`. */
+  merge(later: Block): Block {
+    const shift = later.start - this.start;
+    const columns = this.columns.map((a, d) => {
+      const b = later.columns[d];
+      if (!a && !b) return null;
+      if (!b) return a;
+      const bArr = b.arrivals.map((x) => x + shift);
+      if (!a) return { values: b.values, arrivals: bArr };
+      const n = a.values.length + b.values.length;
+      const values = new Float64Array(n);
+      const arrivals = new Uint32Array(n);
+      let i = 0;
+      let j = 0;
+      for (let k = 0; k < n; k++) {
+        if (j >= b.values.length || (i < a.values.length && a.values[i] <= b.values[j])) {
+          values[k] = a.values[i];
+          arrivals[k] = a.arrivals[i++];
+        } else {
+          values[k] = b.values[j];
+          arrivals[k] = bArr[j++];
+        }
+      }
+      return { values, arrivals };
+    });
+    return new Block(this.start, [...this.buckets, ...later.buckets], columns);
+  }
+
+  bytes(): number {
+    let n = 0;
+    for (const b of this.buckets) n += b.arrivals.byteLength + b.timestamps.byteLength;
+    for (const c of this.columns) if (c) n += c.values.byteLength + c.arrivals.byteLength;
+    return n;
+  }
+}
+
+const MAX_BLOCK_BUCKETS = 512;
+
+/**
+ * Posts by arrival time in fixed buckets, keeping only what queries need: per post its
+ * arrival offset (2 bytes) and timestamp (8); per engagement field it carries, the value
+ * (8) and its arrival offset (4). Sealed buckets join blocks whose columns are sorted
+ * runs, so a query binary-searches a few dozen runs and filters only the blocks at the
+ * window's edges; percentiles are exact (see `kthOfSortedRuns`). `maxPosts` bounds
+ * memory: past it the oldest block goes first, and is counted.
+ */
+export class PostStore {
+  private readonly blocks: Block[] = [];
+  private open: Bucket | null = null;
+  private posts = 0;
+  evicted = 0;
+
+  constructor(
+    readonly bucketMs: number,
+    readonly maxPosts: number,
+  ) {
+    if (bucketMs > 65_535) throw new RangeError('bucketMs must fit a 16-bit offset');
+  }
+
+  get size(): number {
+    return this.posts;
+  }
+
+  get oldestArrival(): number | null {
+    return this.blocks[0]?.start ?? this.open?.start ?? null;
+  }
+
+  add(post: Post, arrivalMs: number): void {
+    const t = Math.floor(arrivalMs);
+    const start = t - (t % this.bucketMs);
+    // Arrival times come from a monotonic clock; a late one joins the open bucket.
+    if (!this.open || start > this.open.start) {
+      if (this.open) this.sealOpen();
+      this.open = new Bucket(start);
+    }
+    this.open.add(post, Math.max(0, t - this.open.start));
+    this.posts++;
+    while (this.posts > this.maxPosts && this.blocks.length > 0) this.dropOldest(true);
+  }
+
+  /** Drops blocks whose last bucket ended at or before `beforeMs`; returns posts dropped. */
+  prune(beforeMs: number): number {
+    let dropped = 0;
+    while (this.blocks.length > 0 && this.blocks[0].end + this.bucketMs <= beforeMs) {
+      dropped += this.dropOldest(false);
+    }
+    if (this.blocks.length === 0 && this.open && this.open.start + this.bucketMs <= beforeMs) {
+      dropped += this.open.n;
+      this.posts -= this.open.n;
+      this.open = null;
+    }
+    return dropped;
+  }
+
+  bytes(): number {
+    return this.blocks.reduce((b, k) => b + k.bytes(), this.open?.bytes() ?? 0);
+  }
+
+  /** Everything about posts whose arrival lies in (fromMs, toMs]. */
+  query(fromMs: number, toMs: number, dimension: number): WindowStats {
+    const runs: Float64Array[] = [];
+    const acc = { total: 0, minTs: Infinity, maxTs: -Infinity, withDim: 0 };
+    const B = this.bucketMs;
+    for (const block of this.blocks) {
+      if (block.end + B - 1 <= fromMs || block.start > toMs) continue;
+      const inside = block.start > fromMs && block.end + B - 1 <= toMs;
+      for (const b of block.buckets) this.countPosts(b, fromMs, toMs, acc);
+      const col = block.columns[dimension];
+      if (!col) continue;
+      if (inside) {
+        runs.push(col.values);
+        acc.withDim += col.values.length;
+      } else {
+        const kept = filterByArrival(
+          col.values,
+          col.arrivals,
+          fromMs - block.start,
+          toMs - block.start,
+        );
+        if (kept.length > 0) runs.push(kept);
+        acc.withDim += kept.length;
+      }
+    }
+    const open = this.open;
+    if (open && open.start + B - 1 > fromMs && open.start <= toMs) {
+      this.countPosts(open, fromMs, toMs, acc);
+      const col = open.columns[dimension];
+      if (col && col.n > 0) {
+        const kept = filterByArrival(
+          col.values.subarray(0, col.n),
+          col.arrivals.subarray(0, col.n),
+          fromMs - open.start,
+          toMs - open.start,
+        ).sort();
+        if (kept.length > 0) runs.push(kept);
+        acc.withDim += kept.length;
+      }
+    }
+    const { total, withDim } = acc;
+    const pick = (p: number) =>
+      withDim === 0
+        ? null
+        : kthOfSortedRuns(runs, withDim, Math.max(1, Math.ceil((p / 100) * withDim)));
+    return {
+      totalPosts: total,
+      minTimestamp: total === 0 ? null : acc.minTs,
+      maxTimestamp: total === 0 ? null : acc.maxTs,
+      withDimension: withDim,
+      p50: pick(50),
+      p90: pick(90),
+      p99: pick(99),
+    };
+  }
+
+  /** Adds a bucket's posts in (fromMs, toMs] to the totals: whole, or filtered at an edge. */
+  private countPosts(
+    b: Bucket,
+    fromMs: number,
+    toMs: number,
+    acc: { total: number; minTs: number; maxTs: number },
+  ): void {
+    const end = b.start + this.bucketMs - 1;
+    if (end <= fromMs || b.start > toMs) return;
+    if (b.start > fromMs && end <= toMs) {
+      acc.total += b.n;
+      if (b.minTs < acc.minTs) acc.minTs = b.minTs;
+      if (b.maxTs > acc.maxTs) acc.maxTs = b.maxTs;
+      return;
+    }
+    const lo = fromMs - b.start;
+    const hi = toMs - b.start;
+    for (let i = 0; i < b.n; i++) {
+      const off = b.arrivals[i];
+      if (off > lo && off <= hi) {
+        acc.total++;
+        const ts = b.timestamps[i];
+        if (ts < acc.minTs) acc.minTs = ts;
+        if (ts > acc.maxTs) acc.maxTs = ts;
+      }
+    }
+  }
+
+  private sealOpen(): void {
+    const bucket = this.open!;
+    bucket.seal();
+    let block = Block.of(bucket);
+    // Merge equal-sized neighbours, binary-counter style, up to the cap.
+    for (;;) {
+      const prev = this.blocks[this.blocks.length - 1];
+      if (
+        !prev ||
+        prev.buckets.length !== block.buckets.length ||
+        prev.buckets.length * 2 > MAX_BLOCK_BUCKETS
+      ) {
+        break;
+      }
+      this.blocks.pop();
+      block = prev.merge(block);
+    }
+    this.blocks.push(block);
+  }
+
+  private dropOldest(forCapacity: boolean): number {
+    const block = this.blocks.shift()!;
+    const n = block.buckets.reduce((s, b) => s + b.n, 0);
+    this.posts -= n;
+    if (forCapacity) this.evicted += n;
+    return n;
+  }
+}
+
+/** The values whose arrival offset lies in (lo, hi], in their existing order. */
+function filterByArrival(
+  values: Float64Array,
+  arrivals: Uint16Array | Uint32Array,
+  lo: number,
+  hi: number,
+): Float64Array {
+  const kept = new Float64Array(values.length);
+  let k = 0;
+  for (let i = 0; i < values.length; i++) {
+    const off = arrivals[i];
+    if (off > lo && off <= hi) kept[k++] = values[i];
+  }
+  return kept.subarray(0, k);
+}

@@ -1,0 +1,22 @@
+import { Module } from '@nestjs/common';
+import { Environment } from '../config/environment';
+import { AnalysisController } from './analysis.controller';
+import { AnalysisScheduler } from './analysis.scheduler';
+import { AnalysisService } from './analysis.service';
+import { PostStore } from './post-store';
+import { StreamConsumer } from './stream-consumer';
+
+@Module({
+  controllers: [AnalysisController],
+  providers: [
+    AnalysisService,
+    StreamConsumer,
+    AnalysisScheduler,
+    {
+      provide: PostStore,
+      useFactory: (env: Environment) => new PostStore(env.STREAM_BUCKET_MS, env.STREAM_MAX_POSTS),
+      inject: [Environment],
+    },
+  ],
+})
+export class StreamAnalysisModule {}
