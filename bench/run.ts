@@ -7,7 +7,7 @@
  * BENCH_DURATION (s, default 10) and BENCH_CONNECTIONS (default 50) tune the runs;
  * BENCH_ROUNDS (default 3) alternating rounds for baseline comparisons;
  * BENCH_ONLY=post,read,batch,memory,counter,counter-io,counter-load,rockets-program,
- * rockets-keepalive,rockets-list runs only those.
+ * rockets-keepalive,rockets-list,stream-history,stream-ingest runs only those.
  */
 import { execSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -23,6 +23,7 @@ import {
   writeFullWindowState,
 } from './counter';
 import { keepAliveMessages, listTenThousand, testProgramRun } from './rockets';
+import { historyQuery, ingestRate } from './stream';
 import { LoadResult, Server, load, randomBatchBody, randomLatencyBody, startServer } from './lib';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
@@ -370,6 +371,38 @@ async function main(): Promise<void> {
       const r = await listTenThousand(beacon, DURATION, 10);
       row('GET /rockets?sort=speed&order=desc, 10,000 rockets, 10 conns', r, beacon.rssMb());
       await beacon.stop();
+    }
+
+    if (wanted('stream-history')) {
+      const h = await historyQuery();
+      const sorted = [...h.queryMs].sort((x, y) => x - y);
+      const p = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+      rows.push({
+        scenario: `stream: 24 h history query over ${h.posts.toLocaleString('en-US')} posts (in-process store)`,
+        rps: NaN,
+        p50: p(0.5),
+        p99: p(0.99),
+        rssMb: process.memoryUsage().rss / 1024 / 1024,
+        vs: `max ${Math.max(...h.queryMs).toFixed(1)} ms; ingest stall max ${h.maxStallMs.toFixed(1)} ms`,
+        note:
+          `first (cold) query ${h.coldMs.toFixed(0)} ms, then ${h.queryMs.length} in 5 s while ${h.ingestedDuringQueries} posts were ingested; ` +
+          `${h.bytesPerPost.toFixed(1)} B/post retained; built in ${h.buildSeconds.toFixed(1)} s`,
+      });
+    }
+
+    if (wanted('stream-ingest')) {
+      for (const rate of [10_000, 100_000]) {
+        const r = await ingestRate(startBeacon, rate, DURATION);
+        rows.push({
+          scenario: `stream: consumer ingest from the simulator asked for ${rate.toLocaleString('en-US')} posts/s`,
+          rps: r.perSecond,
+          p50: NaN,
+          p99: NaN,
+          rssMb: NaN,
+          vs: `${Math.round(r.perSecond).toLocaleString('en-US')} posts/s parsed and stored`,
+          note: `simulator actually sent ${Math.round(r.sent).toLocaleString('en-US')}/s; ${r.parseErrors} parse errors`,
+        });
+      }
     }
   } finally {
     rmSync(dataDir, { recursive: true, force: true });

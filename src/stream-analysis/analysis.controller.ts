@@ -129,7 +129,7 @@ export class AnalysisController {
       to = this.analysis.now();
       from = to - ms;
     }
-    const s = this.analysis.query(from, to, DIMENSION_INDEX[dimension]);
+    const s = await this.analysis.query(from, to, DIMENSION_INDEX[dimension]);
     if (s.totalPosts === 0) {
       throw new NotFoundError(
         live

@@ -94,6 +94,17 @@ export interface WindowStats {
   p99: number | null;
 }
 
+export interface WindowRuns {
+  runs: Float64Array[];
+  stats: Omit<WindowStats, 'p50' | 'p90' | 'p99'>;
+}
+
+/** Exact nearest-rank percentile `p` of a window's runs; null when they are empty. */
+export function percentileOf(w: WindowRuns, p: number): number | null {
+  const n = w.stats.withDimension;
+  return n === 0 ? null : kthOfSortedRuns(w.runs, n, Math.max(1, Math.ceil((p / 100) * n)));
+}
+
 /** A sorted column spanning several buckets; arrival offsets are from the block's start. */
 interface BlockColumn {
   values: Float64Array;
@@ -117,13 +128,17 @@ class Block {
   }
 
   static of(b: Bucket): Block {
-    return new Block(
+    const block = new Block(
       b.start,
       [b],
       b.columns.map((c) =>
         c && c.n > 0 ? { values: c.values, arrivals: Uint32Array.from(c.arrivals) } : null,
       ),
     );
+    // The block owns the columns now; the bucket keeps only per-post arrivals and
+    // timestamps, so merged blocks do not leave a second copy of every value behind.
+    b.columns.fill(null);
+    return block;
   }
 
   /** Linear merge of two blocks' sorted columns; `later` starts after `this`. */
@@ -226,6 +241,21 @@ export class PostStore {
 
   /** Everything about posts whose arrival lies in (fromMs, toMs]. */
   query(fromMs: number, toMs: number, dimension: number): WindowStats {
+    const w = this.window(fromMs, toMs, dimension);
+    return {
+      ...w.stats,
+      p50: percentileOf(w, 50),
+      p90: percentileOf(w, 90),
+      p99: percentileOf(w, 99),
+    };
+  }
+
+  /**
+   * The window's totals and its sorted runs for one field. The runs are immutable (merges
+   * build new arrays; the open bucket's are copies), so percentiles may be taken from
+   * them later, in separate turns of the event loop, while posts keep arriving.
+   */
+  window(fromMs: number, toMs: number, dimension: number): WindowRuns {
     const runs: Float64Array[] = [];
     const acc = { total: 0, minTs: Infinity, maxTs: -Infinity, withDim: 0 };
     const B = this.bucketMs;
@@ -259,24 +289,22 @@ export class PostStore {
           col.arrivals.subarray(0, col.n),
           fromMs - open.start,
           toMs - open.start,
-        ).sort();
+        )
+          .slice() // a copy: the open column is still being appended to, unsorted
+          .sort();
         if (kept.length > 0) runs.push(kept);
         acc.withDim += kept.length;
       }
     }
     const { total, withDim } = acc;
-    const pick = (p: number) =>
-      withDim === 0
-        ? null
-        : kthOfSortedRuns(runs, withDim, Math.max(1, Math.ceil((p / 100) * withDim)));
     return {
-      totalPosts: total,
-      minTimestamp: total === 0 ? null : acc.minTs,
-      maxTimestamp: total === 0 ? null : acc.maxTs,
-      withDimension: withDim,
-      p50: pick(50),
-      p90: pick(90),
-      p99: pick(99),
+      runs,
+      stats: {
+        totalPosts: total,
+        minTimestamp: total === 0 ? null : acc.minTs,
+        maxTimestamp: total === 0 ? null : acc.maxTs,
+        withDimension: withDim,
+      },
     };
   }
 
@@ -337,18 +365,21 @@ export class PostStore {
   }
 }
 
-/** The values whose arrival offset lies in (lo, hi], in their existing order. */
+/** The values whose arrival offset lies in (lo, hi], in their existing order, in an array of exactly that size. */
 function filterByArrival(
   values: Float64Array,
   arrivals: Uint16Array | Uint32Array,
   lo: number,
   hi: number,
 ): Float64Array {
-  const kept = new Float64Array(values.length);
+  let n = 0;
+  for (let i = 0; i < arrivals.length; i++) if (arrivals[i] > lo && arrivals[i] <= hi) n++;
+  if (n === values.length) return values;
+  const kept = new Float64Array(n);
   let k = 0;
   for (let i = 0; i < values.length; i++) {
     const off = arrivals[i];
     if (off > lo && off <= hi) kept[k++] = values[i];
   }
-  return kept.subarray(0, k);
+  return kept;
 }
