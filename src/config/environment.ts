@@ -98,7 +98,7 @@ export class Environment {
   /** Posts are grouped by arrival in buckets of this length; pruning drops whole buckets. */
   @Expose() @Transform(toInt) @IsInt() @Min(100) @Max(60_000) STREAM_BUCKET_MS = 5000;
 
-  /** Most posts kept (memory bound, ~40 bytes each); past it the oldest go first. */
+  /** Most posts kept (memory bound, ~55 bytes each); past it the oldest go first. */
   @Expose() @Transform(toInt) @IsInt() @Min(1000) @Max(200_000_000) STREAM_MAX_POSTS = 20_000_000;
 
   /** Durations up to this wait for posts that arrive during the request (live mode). */
