@@ -1,6 +1,13 @@
 import { DIMENSIONS, Post } from './post';
 import { kthOfSortedRuns } from './select';
 
+/** A copy of `a` with twice the room, for arrays that grow by appending. */
+function doubled<T extends Float64Array | Uint16Array>(a: T): T {
+  const bigger = new (a.constructor as new (n: number) => T)(a.length * 2);
+  bigger.set(a);
+  return bigger;
+}
+
 /** One engagement field's values in a bucket, with each value's arrival offset. */
 class Column {
   values = new Float64Array(16);
@@ -9,12 +16,8 @@ class Column {
 
   push(value: number, offset: number): void {
     if (this.n === this.values.length) {
-      const v = new Float64Array(this.n * 2);
-      v.set(this.values);
-      const a = new Uint16Array(this.n * 2);
-      a.set(this.arrivals);
-      this.values = v;
-      this.arrivals = a;
+      this.values = doubled(this.values);
+      this.arrivals = doubled(this.arrivals);
     }
     this.values[this.n] = value;
     this.arrivals[this.n++] = offset;
@@ -50,12 +53,8 @@ class Bucket {
 
   add(post: Post, offset: number): void {
     if (this.n === this.arrivals.length) {
-      const a = new Uint16Array(this.n * 2);
-      a.set(this.arrivals);
-      const t = new Float64Array(this.n * 2);
-      t.set(this.timestamps);
-      this.arrivals = a;
-      this.timestamps = t;
+      this.arrivals = doubled(this.arrivals);
+      this.timestamps = doubled(this.timestamps);
     }
     this.arrivals[this.n] = offset;
     this.timestamps[this.n++] = post.timestamp;
