@@ -189,6 +189,14 @@ describe('rockets (e2e)', () => {
       '{"metadata": {"channel": "c", "messageNumber": 1, "messageTime": "2022-02-02T19:39:05Z", "messageType": "RocketSpeedIncreased"}, "message": {"by": 1, "constructor": "x"}}',
     ],
     [
+      'a null constructor in the payload (was a 500)',
+      '{"metadata": {"channel": "c", "messageNumber": 1, "messageTime": "2022-02-02T19:39:05Z", "messageType": "RocketSpeedIncreased"}, "message": {"by": 1, "constructor": null}}',
+    ],
+    [
+      'a null constructor in the envelope',
+      '{"constructor": null, "metadata": {"channel": "c", "messageNumber": 1, "messageTime": "2022-02-02T19:39:05Z", "messageType": "RocketSpeedIncreased"}, "message": {"by": 1}}',
+    ],
+    [
       'constructor in the metadata',
       '{"metadata": {"constructor": 1, "channel": "c", "messageNumber": 1, "messageTime": "2022-02-02T19:39:05Z", "messageType": "RocketSpeedIncreased"}, "message": {"by": 1}}',
     ],
