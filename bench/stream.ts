@@ -6,7 +6,8 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { startSimulator } from '../scripts/stream-simulator';
 import { DIMENSIONS, Post } from '../src/stream-analysis/post';
-import { PostStore, percentileOf } from '../src/stream-analysis/post-store';
+import { InMemoryPostStore } from '../src/stream-analysis/in-memory-post.store';
+import { percentileOf } from '../src/stream-analysis/post.store';
 import { rng } from '../test/helpers/random';
 import { Server } from './lib';
 
@@ -29,11 +30,11 @@ export async function historyQuery(): Promise<{
   ingestedDuringQueries: number;
 }> {
   const random = rng(24);
-  const store = new PostStore(5000, 20_000_000);
+  const store = new InMemoryPostStore(5000, 20_000_000);
   const posts = 8_640_000;
   const start = Date.UTC(2026, 0, 1);
   const t0 = performance.now();
-  for (let i = 0; i < posts; i++) store.add(syntheticPost(random, i), start + i * 10);
+  for (let i = 0; i < posts; i++) store.append(syntheticPost(random, i), start + i * 10);
   const buildSeconds = (performance.now() - t0) / 1000;
   // Building made 8.64 M short-lived objects that a real 100 posts/s stream never does at
   // once; collect them now (npm run bench passes --expose-gc) so their GC pauses are not
@@ -51,7 +52,7 @@ export async function historyQuery(): Promise<{
   let ingested = 0;
   const ingest = () => {
     if (!ingesting) return;
-    store.add(syntheticPost(random, ingested++), (now += 10));
+    store.append(syntheticPost(random, ingested++), (now += 10));
     setImmediate(ingest);
   };
   delay.enable();
@@ -63,7 +64,7 @@ export async function historyQuery(): Promise<{
     await new Promise((r) => setImmediate(r));
     // As the service does it: the window, then each percentile in its own turn.
     const q0 = performance.now();
-    const w = store.window(now - 86_400_000, now, [0, 1, 3, 6][d++ % 4]);
+    const w = store.windowOf(now - 86_400_000, now, [0, 1, 3, 6][d++ % 4]);
     for (const p of [50, 90, 99]) {
       await new Promise((r) => setImmediate(r));
       percentileOf(w, p);

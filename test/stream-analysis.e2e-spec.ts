@@ -81,7 +81,7 @@ describe('stream analysis (e2e)', () => {
     await start({ rate: 200, seed: 7 });
     await until(async () => (await status()).postsReceived > 0);
     const service = t.app.get(AnalysisService);
-    const before = service.usage().postsRetained;
+    const before = (await service.usage()).postsRetained;
     const started = Date.now();
     // The fake clock only moves when told; move it in real time while the request waits.
     const ticker = setInterval(() => clock.advance(50), 50);
@@ -90,7 +90,7 @@ describe('stream analysis (e2e)', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(4900);
     expect(res.status).toBe(200);
     const body = res.json<Record<string, number>>();
-    const arrived = service.usage().postsRetained - before;
+    const arrived = (await service.usage()).postsRetained - before;
     expect(body.total_posts).toBeGreaterThan(0);
     expect(body.total_posts).toBeLessThanOrEqual(arrived);
     expect(Object.keys(body).sort()).toEqual(

@@ -150,8 +150,8 @@ export class AnalysisController {
   @Get('status')
   @ApiOperation({ summary: 'The stream consumer and what is retained' })
   @ApiOkResponse({ type: StatusDto })
-  status(): StatusDto {
-    const u = this.analysis.usage();
+  async status(): Promise<StatusDto> {
+    const u = await this.analysis.usage();
     return {
       ...this.consumer.status(),
       postsRetained: u.postsRetained,

@@ -16,7 +16,7 @@ export class AnalysisScheduler implements OnApplicationBootstrap, OnModuleDestro
 
   onApplicationBootstrap(): void {
     if (!this.env.JOBS_ENABLED) return;
-    const timer = setInterval(() => this.analysis.prune(), this.env.STREAM_PRUNE_INTERVAL_MS);
+    const timer = setInterval(() => void this.analysis.prune(), this.env.STREAM_PRUNE_INTERVAL_MS);
     timer.unref();
     this.registry.addInterval(JOB, timer);
   }

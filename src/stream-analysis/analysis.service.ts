@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { Post } from './post';
-import { PostStore, WindowStats, percentileOf } from './post-store';
+import { PostStore, PostStoreUsage, WindowStats, percentileOf } from './post.store';
 
 /** 24 h: the longest window a query may ask for, and so how long posts are kept. */
 export const RETENTION_MS = 86_400_000;
@@ -18,8 +18,8 @@ export class AnalysisService {
     return this.clock.now();
   }
 
-  ingest(post: Post): void {
-    this.store.add(post, this.clock.now());
+  ingest(post: Post): Promise<void> {
+    return this.store.add(post, this.clock.now());
   }
 
   /**
@@ -27,7 +27,7 @@ export class AnalysisService {
    * turn of the event loop, so a query over a full day holds up ingest for a third as long.
    */
   async query(fromMs: number, toMs: number, dimension: number): Promise<WindowStats> {
-    const w = this.store.window(fromMs, toMs, dimension);
+    const w = await this.store.window(fromMs, toMs, dimension);
     const out: number[] = [];
     for (const p of [50, 90, 99]) {
       await new Promise((resolve) => setImmediate(resolve));
@@ -36,16 +36,12 @@ export class AnalysisService {
     return { ...w.stats, p50: out[0], p90: out[1], p99: out[2] };
   }
 
-  prune(): number {
-    return this.store.prune(this.clock.now() - RETENTION_MS);
+  /** The prune job's work: drop what arrived more than 24 h ago. */
+  prune(): Promise<number> {
+    return this.store.pruneOlderThan(this.clock.now() - RETENTION_MS);
   }
 
-  usage() {
-    return {
-      postsRetained: this.store.size,
-      oldestRetainedArrival: this.store.oldestArrival,
-      evictedForMemory: this.store.evicted,
-      bytes: this.store.bytes(),
-    };
+  usage(): Promise<PostStoreUsage> {
+    return this.store.usage();
   }
 }

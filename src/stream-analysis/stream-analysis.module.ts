@@ -3,7 +3,8 @@ import { Environment } from '../config/environment';
 import { AnalysisController } from './analysis.controller';
 import { AnalysisScheduler } from './analysis.scheduler';
 import { AnalysisService } from './analysis.service';
-import { PostStore } from './post-store';
+import { InMemoryPostStore } from './in-memory-post.store';
+import { PostStore } from './post.store';
 import { StreamConsumer } from './stream-consumer';
 
 @Module({
@@ -14,7 +15,8 @@ import { StreamConsumer } from './stream-consumer';
     AnalysisScheduler,
     {
       provide: PostStore,
-      useFactory: (env: Environment) => new PostStore(env.STREAM_BUCKET_MS, env.STREAM_MAX_POSTS),
+      useFactory: (env: Environment) =>
+        new InMemoryPostStore(env.STREAM_BUCKET_MS, env.STREAM_MAX_POSTS),
       inject: [Environment],
     },
   ],

@@ -174,6 +174,6 @@ export class StreamConsumer implements OnApplicationBootstrap, OnApplicationShut
       return;
     }
     this.st.postsReceived++;
-    this.analysis.ingest(parsed.post);
+    void this.analysis.ingest(parsed.post);
   }
 }

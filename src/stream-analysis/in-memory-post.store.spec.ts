@@ -1,6 +1,6 @@
 import { rng } from '../../test/helpers/random';
 import { DIMENSIONS, Post } from './post';
-import { PostStore } from './post-store';
+import { InMemoryPostStore as PostStore } from './in-memory-post.store';
 import { kthOfSortedRuns, quickselect } from './select';
 
 const nearestRank = (values: number[], p: number) => {
@@ -66,7 +66,7 @@ describe('PostStore', () => {
       for (let i = 0; i < 3000; i++) {
         now += Math.floor(random() * (random() < 0.1 ? 20_000 : 200));
         const p = post(random, 1_600_000_000 + Math.floor(random() * 1e6));
-        store.add(p, now);
+        store.append(p, now);
         kept.push({ at: now, post: p });
       }
       for (let q = 0; q < 40; q++) {
@@ -92,9 +92,9 @@ describe('PostStore', () => {
   it('prunes whole buckets that ended before the cut-off', () => {
     const store = new PostStore(5000, 1e9);
     const random = rng(9);
-    store.add(post(random, 1), 10_000);
-    store.add(post(random, 2), 14_999);
-    store.add(post(random, 3), 15_000);
+    store.append(post(random, 1), 10_000);
+    store.append(post(random, 2), 14_999);
+    store.append(post(random, 3), 15_000);
     expect(store.prune(15_000)).toBe(2);
     expect(store.size).toBe(1);
     expect(store.oldestArrival).toBe(15_000);
@@ -103,7 +103,7 @@ describe('PostStore', () => {
   it('bounds memory: past maxPosts the oldest buckets are evicted and counted', () => {
     const store = new PostStore(1000, 10);
     const random = rng(3);
-    for (let i = 0; i < 50; i++) store.add(post(random, 1), i * 250);
+    for (let i = 0; i < 50; i++) store.append(post(random, 1), i * 250);
     expect(store.size).toBeLessThanOrEqual(10);
     expect(store.evicted).toBe(50 - store.size);
   });

@@ -1,5 +1,5 @@
 import { DIMENSIONS, Post } from './post';
-import { kthOfSortedRuns } from './select';
+import { PostStore, PostStoreUsage, WindowRuns, WindowStats, percentileOf } from './post.store';
 
 /** A copy of `a` with twice the room, for arrays that grow by appending. */
 function doubled<T extends Float64Array | Uint16Array>(a: T): T {
@@ -79,29 +79,6 @@ class Bucket {
     for (const c of this.columns) if (c) b += c.values.byteLength + c.arrivals.byteLength;
     return b;
   }
-}
-
-export interface WindowStats {
-  totalPosts: number;
-  minTimestamp: number | null;
-  maxTimestamp: number | null;
-  /** Posts in the window that carry the dimension. */
-  withDimension: number;
-  /** Nearest-rank percentiles, null when no post carries the dimension. */
-  p50: number | null;
-  p90: number | null;
-  p99: number | null;
-}
-
-export interface WindowRuns {
-  runs: Float64Array[];
-  stats: Omit<WindowStats, 'p50' | 'p90' | 'p99'>;
-}
-
-/** Exact nearest-rank percentile `p` of a window's runs; null when they are empty. */
-export function percentileOf(w: WindowRuns, p: number): number | null {
-  const n = w.stats.withDimension;
-  return n === 0 ? null : kthOfSortedRuns(w.runs, n, Math.max(1, Math.ceil((p / 100) * n)));
 }
 
 /** A sorted column spanning several buckets; arrival offsets are from the block's start. */
@@ -186,7 +163,7 @@ const MAX_BLOCK_BUCKETS = 512;
  * window's edges; percentiles are exact (see `kthOfSortedRuns`). `maxPosts` bounds
  * memory: past it the oldest block goes first, and is counted.
  */
-export class PostStore {
+export class InMemoryPostStore extends PostStore {
   private readonly blocks: Block[] = [];
   private open: Bucket | null = null;
   private posts = 0;
@@ -196,6 +173,7 @@ export class PostStore {
     readonly bucketMs: number,
     readonly maxPosts: number,
   ) {
+    super();
     if (bucketMs > 65_535) throw new RangeError('bucketMs must fit a 16-bit offset');
   }
 
@@ -207,7 +185,30 @@ export class PostStore {
     return this.blocks[0]?.start ?? this.open?.start ?? null;
   }
 
-  add(post: Post, arrivalMs: number): void {
+  // The contract, over synchronous internals: Node runs each call to completion, so no
+  // lock is needed; the runs a window returns are immutable once built.
+  async add(post: Post, arrivalMs: number): Promise<void> {
+    this.append(post, arrivalMs);
+  }
+
+  async window(fromMs: number, toMs: number, dimension: number): Promise<WindowRuns> {
+    return this.windowOf(fromMs, toMs, dimension);
+  }
+
+  async pruneOlderThan(beforeMs: number): Promise<number> {
+    return this.prune(beforeMs);
+  }
+
+  async usage(): Promise<PostStoreUsage> {
+    return {
+      postsRetained: this.posts,
+      oldestRetainedArrival: this.oldestArrival,
+      evictedForMemory: this.evicted,
+      bytes: this.bytes(),
+    };
+  }
+
+  append(post: Post, arrivalMs: number): void {
     const t = Math.floor(arrivalMs);
     const start = t - (t % this.bucketMs);
     // Arrival times come from a monotonic clock; a late one joins the open bucket.
@@ -240,7 +241,7 @@ export class PostStore {
 
   /** Everything about posts whose arrival lies in (fromMs, toMs]. */
   query(fromMs: number, toMs: number, dimension: number): WindowStats {
-    const w = this.window(fromMs, toMs, dimension);
+    const w = this.windowOf(fromMs, toMs, dimension);
     return {
       ...w.stats,
       p50: percentileOf(w, 50),
@@ -254,7 +255,7 @@ export class PostStore {
    * build new arrays; the open bucket's are copies), so percentiles may be taken from
    * them later, in separate turns of the event loop, while posts keep arriving.
    */
-  window(fromMs: number, toMs: number, dimension: number): WindowRuns {
+  windowOf(fromMs: number, toMs: number, dimension: number): WindowRuns {
     const runs: Float64Array[] = [];
     const acc = { total: 0, minTs: Infinity, maxTs: -Infinity, withDim: 0 };
     const B = this.bucketMs;

@@ -1,0 +1,50 @@
+import { nearestRankIndex } from '../common/percentile';
+import { Post } from './post';
+import { kthOfSortedRuns } from './select';
+
+export interface WindowStats {
+  totalPosts: number;
+  minTimestamp: number | null;
+  maxTimestamp: number | null;
+  /** Posts in the window that carry the dimension. */
+  withDimension: number;
+  /** Nearest-rank percentiles, null when no post carries the dimension. */
+  p50: number | null;
+  p90: number | null;
+  p99: number | null;
+}
+
+export interface WindowRuns {
+  runs: Float64Array[];
+  stats: Omit<WindowStats, 'p50' | 'p90' | 'p99'>;
+}
+
+/** Exact nearest-rank percentile `p` of a window's runs; null when they are empty. */
+export function percentileOf(w: WindowRuns, p: number): number | null {
+  const n = w.stats.withDimension;
+  return n === 0 ? null : kthOfSortedRuns(w.runs, n, nearestRankIndex(p, n) + 1);
+}
+
+export interface PostStoreUsage {
+  postsRetained: number;
+  /** Arrival (epoch ms) of the oldest post kept, null when empty. */
+  oldestRetainedArrival: number | null;
+  /** Posts dropped early because of the memory bound. */
+  evictedForMemory: number;
+  bytes: number;
+}
+
+/**
+ * Posts by arrival time. Narrow and async, so a shared implementation (Redis, many
+ * instances) can replace the in-memory one without touching the service.
+ */
+export abstract class PostStore {
+  abstract add(post: Post, arrivalMs: number): Promise<void>;
+  /**
+   * Totals and sorted runs of one field for posts whose arrival lies in (fromMs, toMs].
+   * The runs may be shared with the store but are never modified afterwards.
+   */
+  abstract window(fromMs: number, toMs: number, dimension: number): Promise<WindowRuns>;
+  abstract pruneOlderThan(beforeMs: number): Promise<number>;
+  abstract usage(): Promise<PostStoreUsage>;
+}
