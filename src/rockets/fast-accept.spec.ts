@@ -91,10 +91,10 @@ describe('fastAccept', () => {
     }
   });
 
-  it('never accepts what class-validator rejects, and agrees on what both accept (20,000 mutations)', () => {
+  it('never accepts what class-validator rejects, and agrees on what both accept (10,000 mutations)', () => {
     let fastTook = 0;
     let slowRejected = 0;
-    for (let i = 0; i < 20_000; i++) {
+    for (let i = 0; i < 10_000; i++) {
       const m = mutate(valid[i % valid.length] as unknown as Record<string, unknown>, random);
       const fast = fastAccept(m);
       const s = slow(m);
@@ -105,7 +105,7 @@ describe('fastAccept', () => {
       }
     }
     // The mutations must exercise both sides for this test to mean anything.
-    expect(slowRejected).toBeGreaterThan(5000);
-    expect(fastTook).toBeGreaterThan(1000);
-  });
+    expect(slowRejected).toBeGreaterThan(2500);
+    expect(fastTook).toBeGreaterThan(500);
+  }, 60_000);
 });
