@@ -3,7 +3,8 @@
  * message), keep-alive throughput against the bare-Nest baseline, and GET /rockets with
  * 10,000 rockets.
  */
-import { WireMessage, expectedState, rng, rocketHistory } from '../test/helpers/rocket-history';
+import { rng } from '../test/helpers/random';
+import { WireMessage, expectedState, rocketHistory } from '../test/helpers/rocket-history';
 import { LaunchReport, launchMessages } from '../test/helpers/rocket-launcher';
 import { LoadResult, Server, load } from './lib';
 

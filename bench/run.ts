@@ -59,6 +59,11 @@ function row(scenario: string, r: LoadResult, rss: number, extra: Partial<Row> =
   return out;
 }
 
+/** A row that is a measured figure rather than a load run: unset columns stay blank. */
+function figure(r: Partial<Row> & { scenario: string }): void {
+  rows.push({ rps: NaN, p50: NaN, p99: NaN, rssMb: NaN, ...r });
+}
+
 const wanted = (name: string) => !ONLY || ONLY.includes(name);
 
 async function postSingle(server: Server, path: string) {
@@ -214,11 +219,8 @@ async function main(): Promise<void> {
       };
       const { samples, bytes } = health.details.latency;
       const perSample = ((after - before) * 1024 * 1024) / samples;
-      rows.push({
+      figure({
         scenario: `memory: ${metrics} metrics × 10,000 samples`,
-        rps: NaN,
-        p50: NaN,
-        p99: NaN,
         rssMb: after,
         vs: `${perSample.toFixed(1)} B/sample by RSS growth`,
         note: `store's own count: ${(bytes / samples).toFixed(1)} B/sample`,
@@ -262,12 +264,8 @@ async function main(): Promise<void> {
       await Promise.all([off.stop(), on.stop()]);
       rmSync(offDir, { recursive: true, force: true });
       const ns = recordCostNs();
-      rows.push({
+      figure({
         scenario: 'counting one request in-process (clock read + ring)',
-        rps: NaN,
-        p50: NaN,
-        p99: NaN,
-        rssMb: NaN,
         vs: `${ns.toFixed(0)} ns`,
         note: `${((100 * ns) / (mid(offCpu) * 1000)).toFixed(3)}% of the CPU a cheap request costs`,
       });
@@ -276,12 +274,8 @@ async function main(): Promise<void> {
     if (wanted('counter-io')) {
       for (const flushMs of [250, 1000]) {
         const sim = await simulatedBytesPerSecond(10_000, flushMs, 130);
-        rows.push({
+        figure({
           scenario: `counter file, store alone at exactly 10,000 req/s, flush ${flushMs} ms`,
-          rps: NaN,
-          p50: NaN,
-          p99: NaN,
-          rssMb: NaN,
           vs: `${Math.round(sim.bytesPerSec).toLocaleString('en-US')} bytes/s written`,
           note: `${sim.writesPerSec.toFixed(2)} writes+fdatasync/s over 130 simulated s, ${sim.compactions} compactions included`,
         });
@@ -305,11 +299,8 @@ async function main(): Promise<void> {
       const startMs = Date.now() - started;
       const stats = await counterStats(beacon);
       const { count } = (await (await fetch(`${beacon.url}/counter`)).json()) as { count: number };
-      rows.push({
+      figure({
         scenario: 'start-up on a full window (60 s at 10,000 req/s)',
-        rps: NaN,
-        p50: NaN,
-        p99: NaN,
         rssMb: beacon.rssMb(),
         vs: `${stats.loadMs.toFixed(1)} ms to load and compact`,
         note: `${(bytes / 1024).toFixed(0)} KiB file, count ${count}; whole process ready in ${startMs} ms`,
@@ -322,12 +313,10 @@ async function main(): Promise<void> {
       const beacon = await startBeacon();
       const { report, exact } = await testProgramRun(beacon);
       const taken = Object.values(report.statuses).reduce((a, b) => a + b, 0);
-      rows.push({
+      figure({
         scenario:
           'rockets: test-program shape, 100,000 msgs + 1% resends, 3 senders, new conn each',
         rps: (taken * 1000) / report.elapsedMs,
-        p50: NaN,
-        p99: NaN,
         rssMb: beacon.rssMb(),
         vs: `${(report.elapsedMs / 1000).toFixed(1)} s to absorb all; states ${exact ? 'exact' : 'WRONG'}`,
         note: `${report.retries} retries; ${JSON.stringify(report.statuses)}`,
@@ -377,9 +366,8 @@ async function main(): Promise<void> {
       const h = await historyQuery();
       const sorted = [...h.queryMs].sort((x, y) => x - y);
       const p = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-      rows.push({
+      figure({
         scenario: `stream: 24 h history query over ${h.posts.toLocaleString('en-US')} posts (in-process store)`,
-        rps: NaN,
         p50: p(0.5),
         p99: p(0.99),
         rssMb: process.memoryUsage().rss / 1024 / 1024,
@@ -393,12 +381,9 @@ async function main(): Promise<void> {
     if (wanted('stream-ingest')) {
       for (const rate of [10_000, 100_000]) {
         const r = await ingestRate(startBeacon, rate, DURATION);
-        rows.push({
+        figure({
           scenario: `stream: consumer ingest from the simulator asked for ${rate.toLocaleString('en-US')} posts/s`,
           rps: r.perSecond,
-          p50: NaN,
-          p99: NaN,
-          rssMb: NaN,
           vs: `${Math.round(r.perSecond).toLocaleString('en-US')} posts/s parsed and stored`,
           note: `simulator actually sent ${Math.round(r.sent).toLocaleString('en-US')}/s; ${r.parseErrors} parse errors`,
         });

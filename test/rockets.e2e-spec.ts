@@ -1,10 +1,6 @@
 import { rawRequest } from './client/beacon-client';
-import {
-  expectedState,
-  rng,
-  rocketHistory,
-  shuffledWithDuplicates,
-} from './helpers/rocket-history';
+import { expectedState, rocketHistory, shuffledWithDuplicates } from './helpers/rocket-history';
+import { rng } from './helpers/random';
 import { launchMessages } from './helpers/rocket-launcher';
 import { TestApp, startTestApp } from './helpers/test-app';
 

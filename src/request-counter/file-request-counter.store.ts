@@ -266,8 +266,6 @@ export class FileRequestCounterStore extends RequestCounterStore {
       );
     }
     for (let i = 0; i < n; i++) this.window.restore(ms[i] + shift, count[i]);
-    this.flushedMs = this.window.headMs;
-    this.flushedCount = this.window.at(this.flushedMs);
   }
 
   private async moveAside(why: string): Promise<void> {

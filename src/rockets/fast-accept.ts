@@ -1,11 +1,10 @@
 import { isRFC3339 } from 'class-validator';
+import { isPlainObject } from '../common/is-plain-object';
 import { MAX_TEXT, MessageType, PAYLOAD_CLASSES, RocketPayload } from './dto/rocket-message.dto';
 import { RocketMessage } from './rocket-message';
 
 type Plain = Record<string, unknown>;
 
-const isPlain = (v: unknown): v is Plain =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 const text = (v: unknown): v is string =>
   typeof v === 'string' && v.length > 0 && v.length <= MAX_TEXT;
 const count = (v: unknown): v is number =>
@@ -21,9 +20,9 @@ const exactly = (o: Plain, n: number) => Object.keys(o).length === n;
  * message this accepts, class-validator accepts too, with the same result.
  */
 export function fastAccept(value: unknown): RocketMessage | null {
-  if (!isPlain(value) || !exactly(value, 2)) return null;
+  if (!isPlainObject(value) || !exactly(value, 2)) return null;
   const { metadata: md, message: m } = value;
-  if (!isPlain(md) || !exactly(md, 4) || !isPlain(m)) return null;
+  if (!isPlainObject(md) || !exactly(md, 4) || !isPlainObject(m)) return null;
   const { channel, messageNumber, messageTime, messageType } = md;
   if (
     !text(channel) ||

@@ -1,10 +1,10 @@
 import {
   WireMessage,
   expectedState,
-  rng,
   rocketHistory,
   shuffledWithDuplicates,
 } from '../../test/helpers/rocket-history';
+import { rng } from '../../test/helpers/random';
 import { UnavailableError } from '../common/domain-errors';
 import { MessageType, RocketPayload } from './dto/rocket-message.dto';
 import { InMemoryRocketsStore } from './in-memory-rockets.store';

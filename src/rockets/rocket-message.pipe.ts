@@ -6,6 +6,7 @@ import {
   RocketMessageDto,
   RocketPayload,
 } from './dto/rocket-message.dto';
+import { isPlainObject } from '../common/is-plain-object';
 import { fastAccept } from './fast-accept';
 import { RocketMessage } from './rocket-message';
 
@@ -75,8 +76,4 @@ function fill<T extends object>(target: T, source: object, path: string): T {
     }
   }
   return Object.assign(target, source);
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

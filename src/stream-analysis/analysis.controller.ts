@@ -4,7 +4,6 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiProperty,
   ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
@@ -15,29 +14,10 @@ import { Environment } from '../config/environment';
 import { AnalysisService, RETENTION_MS } from './analysis.service';
 import { parseGoDuration } from './duration';
 import { DIMENSIONS, DIMENSION_INDEX } from './post';
+import { AnalysisStatusDto } from './dto/analysis-status.dto';
 import { StreamConsumer } from './stream-consumer';
 
 const MIN_MS = 5000;
-
-class StatusDto {
-  @ApiProperty({ example: 'https://stream.upfluence.co/stream' }) url!: string;
-  @ApiProperty({ enum: ['disabled', 'connecting', 'connected', 'waiting', 'stopped'] })
-  state!: string;
-  @ApiProperty({ type: String, nullable: true }) connectedSince!: string | null;
-  @ApiProperty({ type: String, nullable: true }) lastEventAt!: string | null;
-  @ApiProperty({ type: 'integer' }) eventsReceived!: number;
-  @ApiProperty({ type: 'integer' }) postsReceived!: number;
-  @ApiProperty({ type: 'integer', description: 'Events skipped: not JSON, bad shape, oversized.' })
-  parseErrors!: number;
-  @ApiProperty({ type: 'integer' }) reconnects!: number;
-  @ApiProperty({ type: String, nullable: true }) lastError!: string | null;
-  @ApiProperty({ type: 'integer' }) postsRetained!: number;
-  @ApiProperty({ type: String, nullable: true, description: 'Arrival of the oldest post kept.' })
-  oldestRetainedArrival!: string | null;
-  @ApiProperty({ type: 'integer', description: 'Posts dropped early because of STREAM_MAX_POSTS.' })
-  evictedForMemory!: number;
-  @ApiProperty({ type: 'integer' }) bytes!: number;
-}
 
 function fmt(ms: number): string {
   if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
@@ -149,8 +129,8 @@ export class AnalysisController {
 
   @Get('status')
   @ApiOperation({ summary: 'The stream consumer and what is retained' })
-  @ApiOkResponse({ type: StatusDto })
-  async status(): Promise<StatusDto> {
+  @ApiOkResponse({ type: AnalysisStatusDto })
+  async status(): Promise<AnalysisStatusDto> {
     const u = await this.analysis.usage();
     return {
       ...this.consumer.status(),

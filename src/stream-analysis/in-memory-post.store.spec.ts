@@ -1,4 +1,6 @@
 import { rng } from '../../test/helpers/random';
+import { FakeClock } from '../common/clock';
+import { AnalysisService } from './analysis.service';
 import { DIMENSIONS, Post } from './post';
 import { InMemoryPostStore as PostStore } from './in-memory-post.store';
 import { kthOfSortedRuns, quickselect } from './select';
@@ -58,9 +60,11 @@ describe('selection', () => {
 describe('PostStore', () => {
   it.each([1, 2, 3, 4, 5])(
     'matches brute force over random arrivals and windows (seed %i)',
-    (seed) => {
+    async (seed) => {
       const random = rng(seed);
       const store = new PostStore(5000, 1e9);
+      // Queried the way the service queries it (window, then each percentile).
+      const service = new AnalysisService(store, new FakeClock());
       const kept: { at: number; post: Post }[] = [];
       let now = 1_700_000_000_000;
       for (let i = 0; i < 3000; i++) {
@@ -75,7 +79,7 @@ describe('PostStore', () => {
         const d = Math.floor(random() * DIMENSIONS.length);
         const inside = kept.filter((k) => k.at > from && k.at <= to);
         const vals = inside.map((k) => k.post.values[d]).filter((v) => !Number.isNaN(v));
-        const got = store.query(from, to, d);
+        const got = await service.query(from, to, d);
         expect(got.totalPosts).toBe(inside.length);
         expect(got.withDimension).toBe(vals.length);
         if (inside.length > 0) {

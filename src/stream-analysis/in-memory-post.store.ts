@@ -1,5 +1,5 @@
 import { DIMENSIONS, Post } from './post';
-import { PostStore, PostStoreUsage, WindowRuns, WindowStats, percentileOf } from './post.store';
+import { PostStore, PostStoreUsage, WindowRuns } from './post.store';
 
 /** A copy of `a` with twice the room, for arrays that grow by appending. */
 function doubled<T extends Float64Array | Uint16Array>(a: T): T {
@@ -237,17 +237,6 @@ export class InMemoryPostStore extends PostStore {
 
   bytes(): number {
     return this.blocks.reduce((b, k) => b + k.bytes(), this.open?.bytes() ?? 0);
-  }
-
-  /** Everything about posts whose arrival lies in (fromMs, toMs]. */
-  query(fromMs: number, toMs: number, dimension: number): WindowStats {
-    const w = this.windowOf(fromMs, toMs, dimension);
-    return {
-      ...w.stats,
-      p50: percentileOf(w, 50),
-      p90: percentileOf(w, 90),
-      p99: percentileOf(w, 99),
-    };
   }
 
   /**

@@ -1,3 +1,5 @@
+import { isPlainObject } from '../common/is-plain-object';
+
 /** The integer engagement fields Beacon keeps; anything else in a post is ignored. */
 export const DIMENSIONS = [
   'likes',
@@ -27,9 +29,6 @@ export interface Post {
 
 export type ParseResult = { ok: true; post: Post } | { ok: false; reason: string };
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /**
  * One SSE event's data → a post, or why not. A post is a JSON object with exactly one
  * root key (its type) whose value is an object with a positive integer `timestamp`;
@@ -42,12 +41,12 @@ export function parsePost(data: string): ParseResult {
   } catch {
     return { ok: false, reason: 'not JSON' };
   }
-  if (!isObject(json)) return { ok: false, reason: 'not a JSON object' };
+  if (!isPlainObject(json)) return { ok: false, reason: 'not a JSON object' };
   const keys = Object.keys(json);
   if (keys.length !== 1) return { ok: false, reason: `${keys.length} root keys, expected 1` };
   const type = keys[0];
   const body = json[type];
-  if (!isObject(body)) return { ok: false, reason: `${type} is not an object` };
+  if (!isPlainObject(body)) return { ok: false, reason: `${type} is not an object` };
   const ts = body.timestamp;
   if (typeof ts !== 'number' || !Number.isSafeInteger(ts) || ts <= 0) {
     return { ok: false, reason: 'timestamp missing or not a positive integer' };

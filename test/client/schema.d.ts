@@ -228,6 +228,26 @@ export interface components {
              */
             accepted: number;
         };
+        AnalysisStatusDto: {
+            bytes: number;
+            connectedSince: string | null;
+            eventsReceived: number;
+            /** @description Posts dropped early because of STREAM_MAX_POSTS. */
+            evictedForMemory: number;
+            lastError: string | null;
+            lastEventAt: string | null;
+            /** @description Arrival of the oldest post kept. */
+            oldestRetainedArrival: string | null;
+            /** @description Events skipped: not JSON, bad shape, oversized. */
+            parseErrors: number;
+            postsReceived: number;
+            postsRetained: number;
+            reconnects: number;
+            /** @enum {string} */
+            state: "disabled" | "connecting" | "connected" | "waiting" | "stopped";
+            /** @example https://stream.upfluence.co/stream */
+            url: string;
+        };
         ConfigureMetricDto: {
             /**
              * @description Most samples kept (at most LATENCY_MAX_SAMPLES_LIMIT, default 1000000); when full the oldest make room. Omitted: unchanged, or LATENCY_MAX_SAMPLES for a new metric.
@@ -472,26 +492,6 @@ export interface components {
              */
             updatedAt: string | null;
         };
-        StatusDto: {
-            bytes: number;
-            connectedSince: string | null;
-            eventsReceived: number;
-            /** @description Posts dropped early because of STREAM_MAX_POSTS. */
-            evictedForMemory: number;
-            lastError: string | null;
-            lastEventAt: string | null;
-            /** @description Arrival of the oldest post kept. */
-            oldestRetainedArrival: string | null;
-            /** @description Events skipped: not JSON, bad shape, oversized. */
-            parseErrors: number;
-            postsReceived: number;
-            postsRetained: number;
-            reconnects: number;
-            /** @enum {string} */
-            state: "disabled" | "connecting" | "connected" | "waiting" | "stopped";
-            /** @example https://stream.upfluence.co/stream */
-            url: string;
-        };
     };
     responses: never;
     parameters: never;
@@ -564,7 +564,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["StatusDto"];
+                    "application/json": components["schemas"]["AnalysisStatusDto"];
                 };
             };
         };

@@ -4,10 +4,6 @@
  * direct reading of the rules (apply in number order, stop at the explosion), not by the
  * code under test.
  */
-import { rng } from './random';
-
-export { rng };
-
 export interface WireMessage {
   metadata: { channel: string; messageNumber: number; messageTime: string; messageType: string };
   message: Record<string, unknown>;

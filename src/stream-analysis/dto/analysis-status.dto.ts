@@ -1,0 +1,22 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+/** GET /analysis/status: the consumer's connection and what is retained. */
+export class AnalysisStatusDto {
+  @ApiProperty({ example: 'https://stream.upfluence.co/stream' }) url!: string;
+  @ApiProperty({ enum: ['disabled', 'connecting', 'connected', 'waiting', 'stopped'] })
+  state!: string;
+  @ApiProperty({ type: String, nullable: true }) connectedSince!: string | null;
+  @ApiProperty({ type: String, nullable: true }) lastEventAt!: string | null;
+  @ApiProperty({ type: 'integer' }) eventsReceived!: number;
+  @ApiProperty({ type: 'integer' }) postsReceived!: number;
+  @ApiProperty({ type: 'integer', description: 'Events skipped: not JSON, bad shape, oversized.' })
+  parseErrors!: number;
+  @ApiProperty({ type: 'integer' }) reconnects!: number;
+  @ApiProperty({ type: String, nullable: true }) lastError!: string | null;
+  @ApiProperty({ type: 'integer' }) postsRetained!: number;
+  @ApiProperty({ type: String, nullable: true, description: 'Arrival of the oldest post kept.' })
+  oldestRetainedArrival!: string | null;
+  @ApiProperty({ type: 'integer', description: 'Posts dropped early because of STREAM_MAX_POSTS.' })
+  evictedForMemory!: number;
+  @ApiProperty({ type: 'integer' }) bytes!: number;
+}
