@@ -201,6 +201,22 @@ describe('FileRequestCounterStore', () => {
     await b.close();
   });
 
+  it('a clock behind the file keeps every stored request even if it ticks during start-up', async () => {
+    const a = await open();
+    for (let i = 0; i < 5; i++) a.record(clock.now());
+    await a.close();
+    // Stepped back an hour, and a real clock moves on between reads during open().
+    const ticking = new (class extends FakeClock {
+      override now(): number {
+        this.advance(5);
+        return super.now();
+      }
+    })(clock.now() - 3_600_000);
+    const b = await FileRequestCounterStore.open({ dir, windowMs: WINDOW, clock: ticking, logger });
+    expect(b.count(ticking.now())).toBe(5);
+    await b.close();
+  });
+
   it('a clock that jumped forward while down ages everything out; never negative', async () => {
     const a = await open();
     for (let i = 0; i < 100; i++) a.record(clock.now());

@@ -265,6 +265,9 @@ export class FileRequestCounterStore extends RequestCounterStore {
           'treating the downtime as zero so stored requests keep their ages',
       );
     }
+    // The window was created a moment ago; move it to the `now` the shift is relative to,
+    // or the newest shifted requests would land "in the future" and be dropped.
+    this.window.advance(now);
     for (let i = 0; i < n; i++) this.window.restore(ms[i] + shift, count[i]);
   }
 
