@@ -11,7 +11,7 @@ const SAMPLE = readFileSync(
   .filter((l) => l.startsWith('data: '))
   .map((l) => l.slice(6));
 
-const dims = (values: Float64Array): Record<string, number> =>
+const dims = (values: ArrayLike<number>): Record<string, number> =>
   Object.fromEntries(
     DIMENSIONS.map((d, i): [string, number] => [d, values[i]]).filter(([, v]) => !Number.isNaN(v)),
   );

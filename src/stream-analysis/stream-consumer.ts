@@ -37,6 +37,8 @@ export class StreamConsumer implements OnApplicationBootstrap, OnApplicationShut
   private serverRetryMs: number | undefined;
   private running: Promise<void> | null = null;
   private readonly st: ConsumerStatus;
+  /** Epoch ms of the last event; formatted only when status is asked for, not per event. */
+  private lastEventMs: number | null = null;
 
   constructor(
     private readonly env: Environment,
@@ -56,7 +58,8 @@ export class StreamConsumer implements OnApplicationBootstrap, OnApplicationShut
   }
 
   status(): ConsumerStatus {
-    return { ...this.st };
+    const at = this.lastEventMs;
+    return { ...this.st, lastEventAt: at === null ? null : new Date(at).toISOString() };
   }
 
   onApplicationBootstrap(): void {
@@ -160,7 +163,7 @@ export class StreamConsumer implements OnApplicationBootstrap, OnApplicationShut
 
   private onEvent(e: EventSourceMessage): void {
     this.st.eventsReceived++;
-    this.st.lastEventAt = new Date(this.analysis.now()).toISOString();
+    this.lastEventMs = this.analysis.now();
     if (e.id !== undefined) this.lastEventId = e.id;
     // The parser caps what it buffers across chunks; an event that arrived whole is
     // capped here.
