@@ -118,6 +118,87 @@ export class Environment {
   @Expose() @Transform(toInt) @IsInt() @Min(100) @Max(3_600_000) STREAM_BACKOFF_MAX_MS = 30_000;
 
   @Expose() @Transform(toInt) @IsInt() @Min(100) @Max(3_600_000) STREAM_PRUNE_INTERVAL_MS = 10_000;
+
+  /** The api-metrics module: UDP ingest, database, WebSocket stream and queries. */
+  @Expose() @Transform(toBool) @IsBoolean() API_METRICS_ENABLED = true;
+
+  @Expose() @IsString() @IsNotEmpty() METRICS_UDP_HOST = '127.0.0.1';
+
+  /** UDP port for the seed's binary protocol; 0 picks a free port (tests). */
+  @Expose() @Transform(toInt) @IsInt() @Min(0) @Max(65535) METRICS_UDP_PORT = 5000;
+
+  /** Kernel receive buffer: what absorbs a burst while the event loop is busy. */
+  @Expose() @Transform(toInt) @IsInt() @Min(65_536) @Max(268_435_456) METRICS_UDP_RCVBUF =
+    4_194_304;
+
+  /** `host:port` of a seed-style metrics server to dial (ConnectionInit, then HeartBeats). */
+  @Expose()
+  @Matches(/^$|^\S+:\d{1,5}$/, { message: 'METRICS_UPSTREAM must be host:port or empty' })
+  METRICS_UPSTREAM = '';
+
+  @Expose() @Transform(toInt) @IsInt() @Min(1) @Max(3600) METRICS_HEARTBEAT_S = 5;
+
+  /** StatsD timers over UDP, fed to the latency module. */
+  @Expose() @Transform(toBool) @IsBoolean() STATSD_ENABLED = true;
+
+  @Expose() @IsString() @IsNotEmpty() STATSD_UDP_HOST = '127.0.0.1';
+
+  @Expose() @Transform(toInt) @IsInt() @Min(0) @Max(65535) STATSD_UDP_PORT = 8125;
+
+  /** PostgreSQL for api-metrics rows; empty = embedded PGlite under DATA_DIR. */
+  @Expose()
+  @Matches(/^$|^postgres(ql)?:\/\/\S+$/, {
+    message: 'DATABASE_URL must be a postgres:// URL or empty',
+  })
+  DATABASE_URL = '';
+
+  /** How long rows are kept: a number and a unit, d, h or m (`7d`, `36h`, `90m`). */
+  @Expose()
+  @Matches(/^[1-9]\d{0,5}(d|h|m)$/, {
+    message: 'API_METRICS_RETENTION must look like 7d, 36h or 90m',
+  })
+  API_METRICS_RETENTION = '7d';
+
+  /** Queued records are written at least this often (and at once when a batch fills). */
+  @Expose() @Transform(toInt) @IsInt() @Min(10) @Max(60_000) API_METRICS_FLUSH_MS = 200;
+
+  /** Records per INSERT statement. */
+  @Expose() @Transform(toInt) @IsInt() @Min(1) @Max(100_000) API_METRICS_BATCH_MAX = 5000;
+
+  /** Records waiting for the database, at most (~150 bytes each); past it new ones are dropped and counted. */
+  @Expose() @Transform(toInt) @IsInt() @Min(1) @Max(10_000_000) API_METRICS_QUEUE_MAX = 500_000;
+
+  /** Longest wait between write attempts while the database is down. */
+  @Expose() @Transform(toInt) @IsInt() @Min(100) @Max(600_000) API_METRICS_BACKOFF_MAX_MS = 10_000;
+
+  /** How often rows past the retention are deleted (when TimescaleDB does not do it). */
+  @Expose() @Transform(toInt) @IsInt() @Min(1000) @Max(86_400_000) API_METRICS_PRUNE_INTERVAL_MS =
+    60_000;
+
+  /** Most rows one `GET /api-metrics` returns (the newest); `truncated` says when more matched. */
+  @Expose() @Transform(toInt) @IsInt() @Min(1) @Max(10_000_000) API_METRICS_MAX_ROWS = 100_000;
+
+  /** Most cells (seconds × series) one `GET /api-metrics/series` builds. */
+  @Expose() @Transform(toInt) @IsInt() @Min(60) @Max(100_000_000) API_METRICS_MAX_SERIES_CELLS =
+    5_000_000;
+
+  @Expose() @Transform(toInt) @IsInt() @Min(1) @Max(100_000) WS_MAX_CLIENTS = 1000;
+
+  /** Bytes a WebSocket client may have unsent before it starts losing records. */
+  @Expose() @Transform(toInt) @IsInt() @Min(1024) @Max(268_435_456) WS_MAX_BUFFERED_BYTES =
+    1_048_576;
+
+  /** A client that keeps losing records for this long is closed (1008) to free its share. */
+  @Expose() @Transform(toInt) @IsInt() @Min(1000) @Max(3_600_000) WS_MAX_LAG_MS = 30_000;
+
+  /** Records arriving within this much of the last send go out together in one message. */
+  @Expose() @Transform(toInt) @IsInt() @Min(0) @Max(10_000) WS_TICK_MS = 25;
+
+  /** Ping interval; a client that has not answered the previous ping is dropped. */
+  @Expose() @Transform(toInt) @IsInt() @Min(100) @Max(3_600_000) WS_PING_MS = 30_000;
+
+  /** Origins allowed by CORS, comma-separated (`*` for any); empty = CORS off. */
+  @Expose() @IsString() CORS_ORIGINS = '';
 }
 
 export class InvalidEnvironmentError extends Error {}
