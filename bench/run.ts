@@ -118,7 +118,14 @@ async function readUnderWrites(server: Server, path: string) {
 async function main(): Promise<void> {
   execSync('npx nest build', { stdio: 'inherit' });
   const dataDir = mkdtempSync(join(tmpdir(), 'beacon-bench-'));
-  const beaconEnv = { DATA_DIR: dataDir, LOG_LEVEL: 'warn', STREAM_ENABLED: 'false' };
+  const beaconEnv = {
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+    STREAM_ENABLED: 'false',
+    API_METRICS_ENABLED: 'false',
+    METRICS_UDP_PORT: '0',
+    STATSD_UDP_PORT: '0',
+  };
   const startBeacon = (env: Record<string, string> = {}) =>
     startServer(['dist/main.js'], { ...beaconEnv, ...env }, '/health');
   const startBaseline = () =>

@@ -2,6 +2,7 @@ import { DynamicModule, Module, RequestMethod, ValidationPipe } from '@nestjs/co
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { LoggerModule } from 'nestjs-pino';
+import { ApiMetricsModule } from './api-metrics/api-metrics.module';
 import { CommonModule } from './common/common.module';
 import { ErrorFilter } from './common/error.filter';
 import { BeaconConfigModule } from './config/config.module';
@@ -36,6 +37,7 @@ export class AppModule {
         CommonModule,
         HealthModule,
         LatencyModule,
+        ApiMetricsModule,
         RequestCounterModule,
         RocketsModule,
         StreamAnalysisModule,

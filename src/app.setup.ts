@@ -1,5 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
+import { WsAdapter } from '@nestjs/platform-ws';
 import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { Environment } from './config/environment';
@@ -19,6 +20,14 @@ export function configureApp(app: INestApplication): void {
   // conditionally, and the hash was a fifth of a small POST's time and most of a large
   // list's, so it is off.
   express.set('etag', false);
+  app.useWebSocketAdapter(new WsAdapter(app));
+  const origins = env.CORS_ORIGINS.split(',')
+    .map((o) => o.trim())
+    .filter((o) => o.length > 0);
+  // Off unless configured: the dashboard on another origin is a deliberate opt-in.
+  if (origins.length > 0) {
+    express.enableCors({ origin: origins.includes('*') ? true : origins });
+  }
   SwaggerModule.setup('swagger', app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: 'swagger-json',
     yamlDocumentUrl: 'swagger-yaml',

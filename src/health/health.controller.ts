@@ -2,6 +2,7 @@ import { Controller, Get, HttpStatus, Res, ServiceUnavailableException } from '@
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
 import type { Response } from 'express';
+import { ApiMetricsHealthIndicator } from './api-metrics.health';
 import { CounterHealthIndicator } from './counter.health';
 import { LatencyHealthIndicator } from './latency.health';
 import { RocketsHealthIndicator } from './rockets.health';
@@ -14,6 +15,7 @@ export class HealthController {
     private readonly latency: LatencyHealthIndicator,
     private readonly counter: CounterHealthIndicator,
     private readonly rockets: RocketsHealthIndicator,
+    private readonly apiMetrics: ApiMetricsHealthIndicator,
   ) {}
 
   @Get()
@@ -30,6 +32,7 @@ export class HealthController {
         () => this.latency.check(),
         () => this.counter.check(),
         () => this.rockets.check(),
+        () => this.apiMetrics.check(),
       ]);
     } catch (err) {
       // Terminus reports "not ready" by throwing its report; answer with the report itself.

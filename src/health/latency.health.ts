@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import { Environment } from '../config/environment';
 import { LatencyService } from '../latency/latency.service';
+import { StatsdListener } from '../latency/statsd.listener';
 
 /**
  * The latency module is in memory: up whenever the store answers. Reaching the metric
@@ -14,6 +15,7 @@ export class LatencyHealthIndicator {
     private readonly indicators: HealthIndicatorService,
     private readonly latency: LatencyService,
     private readonly env: Environment,
+    private readonly statsd: StatsdListener,
   ) {}
 
   async check(key = 'latency'): Promise<HealthIndicatorResult> {
@@ -24,6 +26,7 @@ export class LatencyHealthIndicator {
       atMetricLimit: usage.metrics >= this.env.LATENCY_MAX_METRICS,
       samples: usage.samples,
       bytes: usage.bytes,
+      statsd: this.env.STATSD_ENABLED ? this.statsd.stats() : { enabled: false },
     });
   }
 }

@@ -5,12 +5,14 @@ import { LatencyController } from './latency.controller';
 import { LatencyScheduler } from './latency.scheduler';
 import { LatencyService } from './latency.service';
 import { LatencyStore } from './latency.store';
+import { StatsdListener } from './statsd.listener';
 
 @Module({
   controllers: [LatencyController],
   providers: [
     LatencyService,
     LatencyScheduler,
+    StatsdListener,
     {
       provide: LatencyStore,
       useFactory: (env: Environment) =>
@@ -22,6 +24,6 @@ import { LatencyStore } from './latency.store';
       inject: [Environment],
     },
   ],
-  exports: [LatencyService],
+  exports: [LatencyService, StatsdListener],
 })
 export class LatencyModule {}

@@ -41,6 +41,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api-metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Records of the last minutes, grouped by route and method
+         * @description The seed's `GET /metrics` shape: per route and method, parallel arrays of timestamps and responses, ascending. Shows what has been written (records reach the database within API_METRICS_FLUSH_MS).
+         */
+        get: operations["ApiMetrics_recent"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api-metrics/percentiles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Response-time percentiles from the database
+         * @description Nearest rank on the sorted response times, P(p) = sorted[ceil(p/100 · n) − 1], computed by PostgreSQL's `percentile_disc`: the same definition as everywhere in Beacon.
+         */
+        get: operations["ApiMetrics_percentiles"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api-metrics/series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Per-second grid for dashboards
+         * @description One column per second of the window; per route and method the slowest call of each second, -1 where there was none. Answers 400 when the grid would exceed API_METRICS_MAX_SERIES_CELLS cells.
+         */
+        get: operations["ApiMetrics_series"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/counter": {
         parameters: {
             query?: never;
@@ -293,6 +353,8 @@ export interface components {
              */
             statusCode: number;
         };
+        /** @enum {string} */
+        HttpMethod: "GET" | "POST" | "PUT" | "DELETE" | "PATCH" | "OPTIONS" | "HEAD" | "TRACE" | "CONNECT" | "UNKNOWN";
         MessageAcceptedDto: {
             /** @example 193270a9-c9cf-404a-8f83-838e71d9ae67 */
             channel: string;
@@ -376,6 +438,12 @@ export interface components {
              */
             Window: number;
         };
+        RecentMetricsDto: {
+            /** @description Ordered by route, then method. */
+            metrics: components["schemas"]["RouteMetricsDto"][];
+            /** @description More records matched than API_METRICS_MAX_ROWS; the newest ones are returned. Ask for fewer minutes to see a whole window. */
+            truncated: boolean;
+        };
         RecordLatenciesDto: {
             /**
              * @description 1–10000 latencies in nanoseconds; one invalid value rejects the whole batch.
@@ -394,6 +462,26 @@ export interface components {
              * @example 1250000
              */
             latency_ns: number;
+        };
+        ResponsePercentilesDto: {
+            /** @description Records in the window that match. */
+            count: number;
+            /** @description Median response time (ms); null when count is 0. */
+            p50: number | null;
+            p95: number | null;
+            p99: number | null;
+        };
+        ResponseSampleDto: {
+            /**
+             * @description HTTP status code.
+             * @example 200
+             */
+            status: number;
+            /**
+             * @description Response time in milliseconds.
+             * @example 150.2
+             */
+            time: number;
         };
         RocketExplodedDto: {
             /** @example PRESSURE_VESSEL_FAILURE */
@@ -492,6 +580,39 @@ export interface components {
              */
             updatedAt: string | null;
         };
+        RouteMetricsDto: {
+            /** @example GET */
+            method: components["schemas"]["HttpMethod"];
+            /** @description The call at the same position in `timestamps`. */
+            responses: components["schemas"]["ResponseSampleDto"][];
+            /** @example /health */
+            route: string;
+            /**
+             * @description When each call happened, ascending (RFC 3339, milliseconds, UTC).
+             * @example [
+             *       "2025-01-15T12:00:00.000Z",
+             *       "2025-01-15T12:01:00.000Z"
+             *     ]
+             */
+            timestamps: string[];
+        };
+        SeriesDto: {
+            /** @description Ordered by route, then method. */
+            metrics: components["schemas"]["SeriesMetricDto"][];
+            /** @description One per second of the window, ascending; the last is the current second. */
+            timestamps: string[];
+        };
+        SeriesMetricDto: {
+            /** @description The status of that slowest call, -1 when none. */
+            responseStatus: number[];
+            /** @description Per second of `timestamps`: the slowest response time (ms) that second, -1 when none. */
+            responseTime: number[];
+            /**
+             * @description `<METHOD> - <route>`.
+             * @example GET - /health
+             */
+            route: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -565,6 +686,157 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AnalysisStatusDto"];
+                };
+            };
+        };
+    };
+    ApiMetrics_recent: {
+        parameters: {
+            query?: {
+                /** @description The window: records from the last this many minutes. */
+                minutes?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecentMetricsDto"];
+                };
+            };
+            /** @description A query parameter is invalid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The module is off (API_METRICS_ENABLED=false). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The database is unreachable; records keep queueing. Retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    ApiMetrics_percentiles: {
+        parameters: {
+            query?: {
+                /** @description The window: records from the last this many minutes. */
+                minutes?: number;
+                /** @description Only this route (exact match); all routes when absent. */
+                route?: string;
+                /** @description Only this method; all methods when absent. */
+                method?: components["schemas"]["HttpMethod"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResponsePercentilesDto"];
+                };
+            };
+            /** @description A query parameter is invalid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The module is off (API_METRICS_ENABLED=false). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The database is unreachable; records keep queueing. Retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    ApiMetrics_series: {
+        parameters: {
+            query?: {
+                /** @description The window: records from the last this many minutes. */
+                minutes?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeriesDto"];
+                };
+            };
+            /** @description A query parameter is invalid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The module is off (API_METRICS_ENABLED=false). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The database is unreachable; records keep queueing. Retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
         };

@@ -27,6 +27,10 @@ export function startServerProcess(env: Record<string, string>): Promise<ServerP
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
       STREAM_ENABLED: 'false',
+      // PGlite costs ~2 s and a few hundred MB per app: on only where a test wants it.
+      API_METRICS_ENABLED: 'false',
+      METRICS_UDP_PORT: '0',
+      STATSD_UDP_PORT: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

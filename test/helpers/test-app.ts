@@ -32,6 +32,10 @@ export async function startTestApp(
     LOG_LEVEL: 'warn',
     JOBS_ENABLED: 'false',
     STREAM_ENABLED: 'false',
+    // PGlite costs ~2 s and a few hundred MB per app: on only where a test wants it.
+    API_METRICS_ENABLED: 'false',
+    METRICS_UDP_PORT: '0',
+    STATSD_UDP_PORT: '0',
     DATA_DIR: ownDir ?? '',
     ...env,
   };
