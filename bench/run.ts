@@ -7,7 +7,7 @@
  * BENCH_DURATION (s, default 10) and BENCH_CONNECTIONS (default 50) tune the runs;
  * BENCH_ROUNDS (default 3) alternating rounds for baseline comparisons;
  * BENCH_ONLY=post,read,batch,memory,counter,counter-io,counter-load,rockets-program,
- * rockets-keepalive,rockets-list,stream-history,stream-ingest runs only those.
+ * rockets-keepalive,rockets-list,stream-history,stream-ingest,udp,statsd,rows,ws runs only those.
  */
 import { execSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -22,6 +22,7 @@ import {
   simulatedBytesPerSecond,
   writeFullWindowState,
 } from './counter';
+import { rowsPerSecond, statsdIngest, udpIngest, wsFanOut } from './api-metrics';
 import { keepAliveMessages, listTenThousand, testProgramRun } from './rockets';
 import { historyQuery, ingestRate } from './stream';
 import { LoadResult, Server, load, randomBatchBody, randomLatencyBody, startServer } from './lib';
@@ -395,6 +396,61 @@ async function main(): Promise<void> {
           note: `simulator actually sent ${Math.round(r.sent).toLocaleString('en-US')}/s; ${r.parseErrors} parse errors`,
         });
       }
+    }
+
+    if (wanted('udp')) {
+      const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+      for (const r of await udpIngest(startBeacon, [25_000, 50_000, 100_000], 5)) {
+        figure({
+          scenario: `api-metrics: UDP datagrams at ${fmt(r.rate)}/s for 5 s (PostgreSQL)`,
+          rps: r.rate,
+          vs: `received ${((100 * r.beacon) / r.sent).toFixed(2)}% vs bare receiver ${((100 * r.baseline) / r.sent).toFixed(2)}%`,
+          note: `sent ${fmt(r.sent)}; Beacon got ${fmt(r.beacon)}, baseline ${fmt(r.baseline)}`,
+        });
+      }
+    }
+
+    if (wanted('statsd')) {
+      for (const r of await statsdIngest(startBeacon, [1000, 2000, 4000], 5)) {
+        figure({
+          scenario: `StatsD: ${r.rate.toLocaleString('en-US')} datagrams/s × 50 timer lines`,
+          rps: r.rate,
+          samplesPerSec: r.recorded / 5,
+          vs: `${((100 * r.recorded) / r.sentSamples).toFixed(2)}% of ${r.sentSamples.toLocaleString('en-US')} samples recorded`,
+        });
+      }
+    }
+
+    if (wanted('rows')) {
+      for (const engine of ['pglite', 'postgresql'] as const) {
+        const r = await rowsPerSecond(engine);
+        figure({
+          scenario: `api-metrics: rows/s persisted on ${engine} (5,000 per unnest INSERT)`,
+          rps: r.batched,
+          vs: `${(r.batched / r.perRow).toFixed(0)}× one INSERT per row (${Math.round(r.perRow).toLocaleString('en-US')}/s, the seed's way)`,
+        });
+      }
+    }
+
+    if (wanted('ws')) {
+      const { beacon, baseline } = await wsFanOut(startBeacon, 100, 10_000, DURATION);
+      const line = (name: string, f: typeof beacon, vs?: string) =>
+        figure({
+          scenario: name,
+          rps: f.delivered,
+          p99: f.slowestP99LagMs,
+          vs,
+          note: `max lag ${f.maxLagMs.toFixed(0)} ms; ${f.messagesPerClientPerSec.toFixed(0)} messages/s per client; ${f.dropped.toLocaleString('en-US')} records not delivered`,
+        });
+      line(
+        'baseline: seed-style fan-out, 100 clients × 10,000 records/s (a message per record)',
+        baseline,
+      );
+      line(
+        'api-metrics: /ws fan-out, 100 clients × 10,000 records/s (coalesced per tick)',
+        beacon,
+        `${((100 * beacon.delivered) / baseline.delivered).toFixed(0)}% of baseline deliveries; p99 lag of slowest client in p99 column (ms)`,
+      );
     }
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
