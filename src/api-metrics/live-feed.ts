@@ -106,6 +106,7 @@ export class LiveFeed implements OnModuleDestroy {
     socket.on('pong', () => (sub.answeredPing = true));
     socket.on('close', () => this.remove(socket));
     socket.on('error', () => socket.terminate());
+    this.logger.debug(`client subscribed${route === null ? '' : ` to ${route}`}`);
     return true;
   }
 
@@ -236,7 +237,6 @@ export class LiveFeed implements OnModuleDestroy {
         return `route must be 1–${MAX_ROUTE_BYTES} bytes`;
       }
     }
-    this.logger.debug('client subscribed');
     return null;
   }
 }

@@ -7,6 +7,14 @@ const DESCRIPTION = [
   'in one NestJS service. Every error body is `{statusCode, error, message}`.',
 ].join(' ');
 
+const API_METRICS_TAG =
+  "API performance records. They arrive over UDP in the seed's binary protocol " +
+  '(METRICS_UDP_PORT, default 5000; see the README for the datagram layout), are written to ' +
+  'PostgreSQL (embedded PGlite by default) in batches, and stream live over the WebSocket ' +
+  '`/ws` (optional `?route=` filter): each message is a record ' +
+  '`{route, method, timestamp, time, status}`, or an array of records when several arrived ' +
+  'within one tick; `{type: "dropped", count, total}` tells a slow client what it lost.';
+
 /** Recursively sorts object keys so the committed spec diffs cleanly. Arrays keep their order. */
 export function sortKeysDeep<T>(value: T): T {
   if (Array.isArray(value)) return value.map((v: unknown) => sortKeysDeep(v)) as T;
@@ -26,6 +34,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setDescription(DESCRIPTION)
     .setVersion('0.1.0')
     .setLicense('MIT', 'https://opensource.org/licenses/MIT')
+    .addTag('api-metrics', API_METRICS_TAG)
     .build();
   const document = SwaggerModule.createDocument(app, config, {
     operationIdFactory: (controllerKey, methodKey) =>
