@@ -6,6 +6,7 @@
  */
 import { createSocket } from 'node:dgram';
 import { WebSocket, WebSocketServer } from 'ws';
+import { liveRecordJson } from '../src/api-metrics/live-feed';
 import { DatagramType, decodeDatagram } from '../src/api-metrics/metrics-datagram';
 
 let received = 0;
@@ -15,14 +16,7 @@ udp.on('message', (msg) => {
   received++;
   const d = decodeDatagram(msg, Date.now());
   if (d.type !== DatagramType.MetricsData || wss.clients.size === 0) return;
-  const r = d.record;
-  const json = JSON.stringify({
-    route: r.route,
-    method: r.method,
-    timestamp: new Date(r.timeMs).toISOString(),
-    time: r.responseTimeMs,
-    status: r.statusCode,
-  });
+  const json = liveRecordJson(d.record);
   for (const c of wss.clients) if (c.readyState === WebSocket.OPEN) c.send(json);
 });
 udp.bind(0, '127.0.0.1', () => {

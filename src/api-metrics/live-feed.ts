@@ -4,6 +4,17 @@ import { Environment } from '../config/environment';
 import { ApiMetricRecord } from './api-metric';
 import { MAX_ROUTE_BYTES } from './metrics-datagram';
 
+/** A record as `/ws` sends it: the seed's fields, timestamp in RFC 3339 with milliseconds. */
+export function liveRecordJson(record: ApiMetricRecord): string {
+  return JSON.stringify({
+    route: record.route,
+    method: record.method,
+    timestamp: new Date(record.timeMs).toISOString(),
+    time: record.responseTimeMs,
+    status: record.statusCode,
+  });
+}
+
 /** Records one subscriber may have waiting for the next tick, whatever the tick's delay. */
 const MAX_PENDING = 10_000;
 const NOTICE_INTERVAL_MS = 1000;
@@ -115,13 +126,7 @@ export class LiveFeed implements OnModuleDestroy {
     const all = this.groups.get(null);
     const byRoute = this.groups.get(record.route);
     if (!all && !byRoute) return;
-    const json = JSON.stringify({
-      route: record.route,
-      method: record.method,
-      timestamp: new Date(record.timeMs).toISOString(),
-      time: record.responseTimeMs,
-      status: record.statusCode,
-    });
+    const json = liveRecordJson(record);
     if (all) this.queue(all, json);
     if (byRoute) this.queue(byRoute, json);
     this.scheduleTick();
