@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,8 +13,6 @@ import { openPglite, openPostgres, SqlEngine } from '../src/api-metrics/sql-engi
 import { Server } from './lib';
 
 type StartBeacon = (env?: Record<string, string>) => Promise<Server>;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Health {
   info: {

@@ -23,6 +23,7 @@ import {
   writeFullWindowState,
 } from './counter';
 import { rowsPerSecond, statsdIngest, udpIngest, wsFanOut } from './api-metrics';
+import { ISOLATED_ENV } from '../test/helpers/isolated-env';
 import { keepAliveMessages, listTenThousand, testProgramRun } from './rockets';
 import { historyQuery, ingestRate } from './stream';
 import { LoadResult, Server, load, randomBatchBody, randomLatencyBody, startServer } from './lib';
@@ -122,10 +123,7 @@ async function main(): Promise<void> {
   const beaconEnv = {
     DATA_DIR: dataDir,
     LOG_LEVEL: 'warn',
-    STREAM_ENABLED: 'false',
-    API_METRICS_ENABLED: 'false',
-    METRICS_UDP_PORT: '0',
-    STATSD_UDP_PORT: '0',
+    ...ISOLATED_ENV,
   };
   const startBeacon = (env: Record<string, string> = {}) =>
     startServer(['dist/main.js'], { ...beaconEnv, ...env }, '/health');

@@ -13,7 +13,8 @@ import { rawRequest } from './client/beacon-client';
 import { freshSchema, TestSchema } from './helpers/postgres';
 import { TcpProxy } from './helpers/tcp-proxy';
 import { startTestApp, TestApp } from './helpers/test-app';
-import { eventually, udpSender } from './helpers/udp';
+import { eventually } from './helpers/eventually';
+import { udpSender } from './helpers/udp';
 import { LiveClient, stalledClient } from './helpers/ws-client';
 
 const NOW = Date.UTC(2026, 10, 22, 12, 0, 30);

@@ -4,6 +4,7 @@ import { Simulator, startSimulator } from '../scripts/stream-simulator';
 import { FakeClock } from '../src/common/clock';
 import { AnalysisService } from '../src/stream-analysis/analysis.service';
 import { rawRequest } from './client/beacon-client';
+import { eventually } from './helpers/eventually';
 import { TestApp, startTestApp } from './helpers/test-app';
 
 /** The real sample events, as the simulator's script. */
@@ -11,14 +12,6 @@ const SAMPLE = readFileSync(join(__dirname, 'fixtures', 'upfluence-stream-sample
   .split('\n')
   .filter((l) => l.startsWith('data: '))
   .map((l) => l.slice(6));
-
-const until = async (what: () => boolean | Promise<boolean>, ms = 10_000) => {
-  const deadline = Date.now() + ms;
-  while (!(await what())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 describe('stream analysis (e2e)', () => {
   let sim: Simulator;
@@ -43,7 +36,7 @@ describe('stream analysis (e2e)', () => {
 
   it('history: exact nearest-rank percentiles over the real sample events', async () => {
     await start({ script: [...SAMPLE, 'not json', '{"a":{"timestamp":1},"b":{"timestamp":1}}'] });
-    await until(async () => (await status()).eventsReceived === SAMPLE.length + 2);
+    await eventually(async () => (await status()).eventsReceived === SAMPLE.length + 2);
     const s = await status();
     expect(s).toMatchObject({
       state: 'connected',
@@ -79,7 +72,7 @@ describe('stream analysis (e2e)', () => {
 
   it('live: waits the duration and counts only posts that arrive during the wait', async () => {
     await start({ rate: 200, seed: 7 });
-    await until(async () => (await status()).postsReceived > 0);
+    await eventually(async () => (await status()).postsReceived > 0);
     const service = t.app.get(AnalysisService);
     const before = (await service.usage()).postsRetained;
     const started = Date.now();
@@ -142,8 +135,8 @@ describe('stream analysis (e2e)', () => {
 
   it('reconnects when the upstream drops the connection, sending Last-Event-ID', async () => {
     await start({ rate: 500, disconnectAfter: 20 });
-    await until(() => sim.connections() >= 3);
-    await until(async () => (await status()).reconnects >= 2);
+    await eventually(() => sim.connections() >= 3);
+    await eventually(async () => (await status()).reconnects >= 2);
     expect(sim.lastEventIds.length).toBeGreaterThanOrEqual(2);
     // Ids are global in the simulator: the first connection carried 1–20.
     expect(sim.lastEventIds[0]).toBe('20');
@@ -156,14 +149,14 @@ describe('stream analysis (e2e)', () => {
       { rate: 500, stallAfter: 10, heartbeatMs: 60_000 },
       { STREAM_IDLE_TIMEOUT_MS: '300' },
     );
-    await until(() => sim.connections() >= 2, 10_000);
+    await eventually(() => sim.connections() >= 2, 10_000);
     const s = await status();
     expect(s.lastError ?? '').toMatch(/no data for 300 ms/);
   });
 
   it('skips and counts malformed events, and carries on', async () => {
     await start({ rate: 1000, malformed: 0.3, seed: 3 });
-    await until(async () => (await status()).eventsReceived > 300);
+    await eventually(async () => (await status()).eventsReceived > 300);
     const s = await status();
     expect(s.parseErrors).toBeGreaterThan(30);
     expect(s.postsReceived + s.parseErrors).toBe(s.eventsReceived);
@@ -173,7 +166,7 @@ describe('stream analysis (e2e)', () => {
   it('skips an event larger than STREAM_MAX_EVENT_BYTES and carries on', async () => {
     const huge = JSON.stringify({ tweet: { timestamp: 1700000000, text: 'x'.repeat(5000) } });
     await start({ script: [huge, SAMPLE[0]] }, { STREAM_MAX_EVENT_BYTES: '2048' });
-    await until(async () => (await status()).eventsReceived === 2);
+    await eventually(async () => (await status()).eventsReceived === 2);
     expect(await status()).toMatchObject({ parseErrors: 1, postsReceived: 1 });
   });
 
@@ -200,7 +193,7 @@ describe('stream analysis (e2e)', () => {
         },
         { clock },
       );
-      await until(() => connections >= 2);
+      await eventually(() => connections >= 2);
       const s = await status();
       expect(s.parseErrors).toBeGreaterThanOrEqual(1);
       expect(s.lastError).toMatch(/exceeded 100000 bytes/);

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Mutex } from 'async-mutex';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Clock } from '../common/clock';
 import { InvalidArgumentError, NotFoundError, UnavailableError } from '../common/domain-errors';
 import { Environment } from '../config/environment';
@@ -268,7 +269,8 @@ export class ApiMetricsService implements OnModuleInit, OnApplicationShutdown {
     const deadline = Date.now() + SHUTDOWN_FLUSH_MS;
     while (this.queue.length > this.head && Date.now() < deadline) {
       await this.flush(true);
-      if (this.queue.length > this.head) await sleep(Math.min(500, deadline - Date.now()));
+      if (this.queue.length > this.head)
+        await sleep(Math.max(0, Math.min(500, deadline - Date.now())));
     }
     const lost = this.queue.length - this.head;
     if (lost > 0) {
@@ -323,7 +325,6 @@ export class ApiMetricsService implements OnModuleInit, OnApplicationShutdown {
       await this.open();
       return await query(this.store);
     } catch (err) {
-      if (err instanceof InvalidArgumentError) throw err;
       this.logger.warn(`api-metrics query failed: ${message(err)}`);
       throw new UnavailableError('the api-metrics database is unavailable; retry shortly', 5);
     }
@@ -356,8 +357,4 @@ function isDataError(err: unknown): boolean {
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }

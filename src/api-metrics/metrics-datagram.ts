@@ -86,7 +86,6 @@ export function decodeDatagram(buf: Buffer, receivedAtMs: number): Datagram {
   };
 }
 
-/** Seconds since the epoch, as the seed's senders write them. */
 export interface EncodeOptions {
   sequence: number;
   /** The raw uint64 timestamp field (seconds, ms, µs or ns). */
@@ -112,10 +111,6 @@ export function encodeMetricsData(
   buf[24] = record.methodByte;
   route.copy(buf, METRICS_FIXED_BYTES);
   return buf;
-}
-
-export function methodByte(method: MethodName): number {
-  return (HTTP_METHODS as readonly string[]).indexOf(method) + 1;
 }
 
 function writeHeader(buf: Buffer, type: number, sequence: number, timestamp: number): void {

@@ -165,7 +165,7 @@ export class Environment {
   /** Records per INSERT statement. */
   @Expose() @Transform(toInt) @IsInt() @Min(1) @Max(100_000) API_METRICS_BATCH_MAX = 5000;
 
-  /** Records waiting for the database, at most (~150 bytes each); past it new ones are dropped and counted. */
+  /** Records waiting for the database, at most (~137 bytes each plus the route); past it new ones are dropped and counted. */
   @Expose() @Transform(toInt) @IsInt() @Min(1) @Max(10_000_000) API_METRICS_QUEUE_MAX = 500_000;
 
   /** Longest wait between write attempts while the database is down. */

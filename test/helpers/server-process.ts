@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { ISOLATED_ENV } from './isolated-env';
 
 export interface ServerProcess {
   child: ChildProcess;
@@ -26,11 +27,7 @@ export function startServerProcess(env: Record<string, string>): Promise<ServerP
       PORT: '0',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
-      STREAM_ENABLED: 'false',
-      // PGlite costs ~2 s and a few hundred MB per app: on only where a test wants it.
-      API_METRICS_ENABLED: 'false',
-      METRICS_UDP_PORT: '0',
-      STATSD_UDP_PORT: '0',
+      ...ISOLATED_ENV,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

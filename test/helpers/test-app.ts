@@ -9,6 +9,7 @@ import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
 import { Clock } from '../../src/common/clock';
 import { BeaconClient, beaconClient } from '../client/beacon-client';
+import { ISOLATED_ENV } from './isolated-env';
 
 export interface TestApp {
   app: INestApplication;
@@ -31,11 +32,7 @@ export async function startTestApp(
   const settings = {
     LOG_LEVEL: 'warn',
     JOBS_ENABLED: 'false',
-    STREAM_ENABLED: 'false',
-    // PGlite costs ~2 s and a few hundred MB per app: on only where a test wants it.
-    API_METRICS_ENABLED: 'false',
-    METRICS_UDP_PORT: '0',
-    STATSD_UDP_PORT: '0',
+    ...ISOLATED_ENV,
     DATA_DIR: ownDir ?? '',
     ...env,
   };

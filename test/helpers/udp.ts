@@ -17,16 +17,3 @@ export async function udpSender(): Promise<{
     close: () => socket.close(),
   };
 }
-
-/** Polls `check` until it returns true (or throws the last failure after `timeoutMs`). */
-export async function eventually(
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
