@@ -1,15 +1,14 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { tempDir } from '../test/helpers/temp-dir';
 import { createSocket } from 'node:dgram';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { WebSocket } from 'ws';
 import { freshSchema } from '../test/helpers/postgres';
 import { ApiMetricRecord } from '../src/api-metrics/api-metric';
 import { encodeMetricsData } from '../src/api-metrics/metrics-datagram';
 import { SqlApiMetricsStore } from '../src/api-metrics/sql-api-metrics.store';
-import { openPglite, openPostgres, SqlEngine } from '../src/api-metrics/sql-engine';
+import { openEmbedded, openPostgres, SqlEngine } from '../src/api-metrics/sql-engine';
 import { Server } from './lib';
 
 type StartBeacon = (env?: Record<string, string>) => Promise<Server>;
@@ -169,13 +168,12 @@ export async function statsdIngest(
 
 /** Rows/s through `append` (one unnest INSERT per 5,000) vs one INSERT per row (the seed). */
 export async function rowsPerSecond(
-  engine: 'pglite' | 'postgresql',
+  engine: 'embedded' | 'postgresql',
 ): Promise<{ batched: number; perRow: number }> {
-  const dir = mkdtempSync(join(tmpdir(), 'beacon-bench-db-'));
+  const dir = tempDir('beacon-bench-db-');
   const schema = engine === 'postgresql' ? await freshSchema('beacon_bench_rows') : null;
   let sql: SqlEngine | null = null;
-  const connect = async () =>
-    (sql = schema ? openPostgres(schema.url, () => {}) : await openPglite(dir));
+  const connect = async () => (sql = schema ? openPostgres(schema.url) : await openEmbedded(dir));
   const store = new SqlApiMetricsStore(connect, 7 * 86_400_000);
   try {
     await store.open();

@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FakeClock, MonotonicClock } from '../src/common/clock';
+import { MonotonicClock } from '../src/common/clock';
+import { FakeClock } from '../test/helpers/fake-clock';
 import { MAGIC, encodeFrame } from '../src/request-counter/counter-log';
 import {
   COUNTER_FILE,

@@ -10,9 +10,8 @@
  * rockets-keepalive,rockets-list,stream-history,stream-ingest,udp,statsd,rows,ws runs only those.
  */
 import { execSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { tempDir } from '../test/helpers/temp-dir';
+import { rmSync } from 'node:fs';
 import {
   bytesPerSecond,
   cheapGets,
@@ -119,7 +118,7 @@ async function readUnderWrites(server: Server, path: string) {
 
 async function main(): Promise<void> {
   execSync('npx nest build', { stdio: 'inherit' });
-  const dataDir = mkdtempSync(join(tmpdir(), 'beacon-bench-'));
+  const dataDir = tempDir('beacon-bench-');
   const beaconEnv = {
     DATA_DIR: dataDir,
     LOG_LEVEL: 'warn',
@@ -237,7 +236,7 @@ async function main(): Promise<void> {
     if (wanted('counter')) {
       // The same build with counting on and off, both up, measured in alternating rounds:
       // throughput at saturation, then server CPU per request at a fixed 2,000 req/s.
-      const offDir = mkdtempSync(join(tmpdir(), 'beacon-bench-off-'));
+      const offDir = tempDir('beacon-bench-off-');
       const off = await startBeacon({ COUNTER_ENABLED: 'false', DATA_DIR: offDir });
       const on = await startBeacon();
       const offRuns: LoadResult[] = [];
@@ -298,7 +297,7 @@ async function main(): Promise<void> {
     }
 
     if (wanted('counter-load')) {
-      const loadDir = mkdtempSync(join(tmpdir(), 'beacon-bench-load-'));
+      const loadDir = tempDir('beacon-bench-load-');
       const bytes = writeFullWindowState(loadDir);
       const started = Date.now();
       const beacon = await startBeacon({ DATA_DIR: loadDir });
@@ -420,7 +419,7 @@ async function main(): Promise<void> {
     }
 
     if (wanted('rows')) {
-      for (const engine of ['pglite', 'postgresql'] as const) {
+      for (const engine of ['embedded', 'postgresql'] as const) {
         const r = await rowsPerSecond(engine);
         figure({
           scenario: `api-metrics: rows/s persisted on ${engine} (5,000 per unnest INSERT)`,

@@ -4,8 +4,9 @@
  * simulator over loopback.
  */
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { loadEnvironment } from '../src/config/environment';
 import { startSimulator } from '../scripts/stream-simulator';
-import { FakeClock } from '../src/common/clock';
+import { FakeClock } from '../test/helpers/fake-clock';
 import { AnalysisService } from '../src/stream-analysis/analysis.service';
 import { DIMENSIONS, Post } from '../src/stream-analysis/post';
 import { InMemoryPostStore } from '../src/stream-analysis/in-memory-post.store';
@@ -43,7 +44,7 @@ export async function historyQuery(): Promise<{
   (globalThis as { gc?: () => void }).gc?.();
   // Queries and the ingest loop go through the service, as requests and the consumer do.
   const clock = new FakeClock(start + posts * 10);
-  const service = new AnalysisService(store, clock);
+  const service = new AnalysisService(store, clock, loadEnvironment({}));
   const lastDay = (d: number) => service.query(clock.now() - 86_400_000, clock.now(), d);
   // The first query pays for compiling the query path; a running server has done that.
   const c0 = performance.now();

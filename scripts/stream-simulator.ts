@@ -55,6 +55,8 @@ export interface Simulator {
   /** Last-Event-ID headers received, in order. */
   lastEventIds: string[];
   eventsSent: () => number;
+  /** In script mode: one more `data:` payload, sent on the next tick. */
+  push: (data: string) => void;
   close: () => Promise<void>;
   server: Server;
 }
@@ -144,11 +146,17 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     connections: () => connections,
     lastEventIds,
     eventsSent: () => sent,
+    push: (data) => {
+      if (!script) throw new Error('push() needs a simulator started with a script');
+      script.push(data);
+    },
     server,
     close: () =>
       new Promise((resolve) => {
         for (const r of open) r.destroy();
         server.close(() => resolve());
+        // Idle keep-alive sockets would hold close() for seconds.
+        server.closeAllConnections();
       }),
   };
 }

@@ -21,9 +21,7 @@ export function configureApp(app: INestApplication): void {
   // list's, so it is off.
   express.set('etag', false);
   app.useWebSocketAdapter(new WsAdapter(app));
-  const origins = env.CORS_ORIGINS.split(',')
-    .map((o) => o.trim())
-    .filter((o) => o.length > 0);
+  const origins = env.corsOrigins;
   // Off unless configured: the dashboard on another origin is a deliberate opt-in.
   if (origins.length > 0) {
     express.enableCors({ origin: origins.includes('*') ? true : origins });

@@ -10,12 +10,6 @@ describe('foundation (e2e)', () => {
   });
   afterAll(() => t.close());
 
-  it('GET /health reports every module up', async () => {
-    const { data, response } = await t.client.GET('/health');
-    expect(response.status).toBe(200);
-    expect(data).toMatchObject({ status: 'ok', info: { latency: { status: 'up' } } });
-  });
-
   it('serves Swagger UI at /swagger', async () => {
     const res = await fetch(`${t.baseUrl}/swagger`);
     expect(res.status).toBe(200);

@@ -1,4 +1,4 @@
-import { FakeClock } from '../src/common/clock';
+import { FakeClock } from './helpers/fake-clock';
 import { LatencyService } from '../src/latency/latency.service';
 import { rawRequest } from './client/beacon-client';
 import { TestApp, startTestApp } from './helpers/test-app';
@@ -346,10 +346,19 @@ describe('latency limits (e2e)', () => {
     // Existing metrics still take samples.
     expect((await post(t, 'two', '{"latency_ns": 1}')).status).toBe(202);
     expect((await t.client.GET('/metrics')).data!.map((s) => s.MetricID)).toEqual(['one', 'two']);
-    // Still ready (existing metrics take samples), with the limit reported.
-    const health = await t.client.GET('/health');
-    expect(health.response.status).toBe(200);
-    expect(health.data!.details!.latency).toMatchObject({ metrics: 2, atMetricLimit: true });
+    // The full report says the module is down (it refuses new metrics); readiness holds,
+    // because existing metrics still take samples.
+    const health = await rawRequest(t.baseUrl, 'GET', '/health');
+    expect(health.status).toBe(503);
+    expect(health.json()).toMatchObject({
+      status: 'error',
+      error: { latency: { status: 'down', metrics: 2, atMetricLimit: true, atLimit: true } },
+    });
+    expect(JSON.stringify(health.json())).toContain('new metrics get 409');
+    expect((await t.client.GET('/health/ready')).response.status).toBe(200);
+    // Deleting a metric brings it back up.
+    await rawRequest(t.baseUrl, 'DELETE', '/metrics/one');
+    expect((await t.client.GET('/health')).response.status).toBe(200);
   });
 
   it('refuses a reconfiguration beyond LATENCY_MAX_TOTAL_SAMPLES with 409', async () => {

@@ -4,7 +4,7 @@ import { request as httpRequest } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FakeClock } from '../src/common/clock';
+import { FakeClock } from './helpers/fake-clock';
 import { CounterDto } from '../src/request-counter/dto/counter.dto';
 import { RequestCounterService } from '../src/request-counter/request-counter.service';
 import { rawRequest } from './client/beacon-client';

@@ -1,15 +1,18 @@
 import { Logger, Module } from '@nestjs/common';
+import { Clock } from '../common/clock';
 import { Environment } from '../config/environment';
 import { LatencyModule } from '../latency/latency.module';
 import { ApiMetricsController } from './api-metrics.controller';
 import { ApiMetricsGateway } from './api-metrics.gateway';
+import { ApiMetricsHealthIndicator } from './api-metrics.health';
 import { ApiMetricsScheduler } from './api-metrics.scheduler';
-import { ApiMetricsService, retentionMs } from './api-metrics.service';
+import { ApiMetricsService } from './api-metrics.service';
 import { ApiMetricsStore } from './api-metrics.store';
 import { LiveFeed } from './live-feed';
 import { MetricsUdpListener } from './metrics-udp.listener';
 import { SqlApiMetricsStore } from './sql-api-metrics.store';
-import { openPglite, openPostgres } from './sql-engine';
+import { EngineEvents, openEmbedded, openPostgres } from './sql-engine';
+import { WriteQueue } from './write-queue';
 
 @Module({
   imports: [LatencyModule],
@@ -18,23 +21,47 @@ import { openPglite, openPostgres } from './sql-engine';
     ApiMetricsService,
     ApiMetricsScheduler,
     ApiMetricsGateway,
+    ApiMetricsHealthIndicator,
     LiveFeed,
     MetricsUdpListener,
     {
       provide: ApiMetricsStore,
       useFactory: (env: Environment) => {
         const logger = new Logger('PostgreSQL');
+        const events: EngineEvents = {
+          onIdleError: (err) => logger.warn(`idle connection lost: ${err.message}`),
+          onServerLog: (line) => logger.warn(line),
+          onServerStarted: (server) =>
+            logger.log(
+              `embedded PostgreSQL ${server.initialised ? 'created and ' : ''}started in ` +
+                `${Math.round(server.startMs)} ms`,
+            ),
+        };
         const connect = env.DATABASE_URL
-          ? async () =>
-              openPostgres(env.DATABASE_URL, (err) =>
-                logger.warn(`idle connection lost: ${err.message}`),
-              )
-          : () => openPglite(env.DATA_DIR);
-        return new SqlApiMetricsStore(connect, retentionMs(env.API_METRICS_RETENTION));
+          ? async () => openPostgres(env.DATABASE_URL, events)
+          : () => openEmbedded(env.DATA_DIR, events);
+        return new SqlApiMetricsStore(connect, env.apiMetricsRetentionMs);
       },
       inject: [Environment],
     },
+    {
+      provide: WriteQueue,
+      useFactory: (store: ApiMetricsStore, clock: Clock, env: Environment) =>
+        new WriteQueue(
+          async (batch) => {
+            await store.open();
+            await store.append(batch);
+          },
+          clock,
+          {
+            batchMax: env.API_METRICS_BATCH_MAX,
+            queueMax: env.API_METRICS_QUEUE_MAX,
+            backoffMaxMs: env.API_METRICS_BACKOFF_MAX_MS,
+          },
+        ),
+      inject: [ApiMetricsStore, Clock, Environment],
+    },
   ],
-  exports: [ApiMetricsService, MetricsUdpListener, LiveFeed],
+  exports: [ApiMetricsHealthIndicator],
 })
 export class ApiMetricsModule {}

@@ -1,35 +1,44 @@
-import { Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { addIntervalJob, removeIntervalJobs } from '../common/interval-job';
 import { Environment } from '../config/environment';
 import { ApiMetricsService } from './api-metrics.service';
+import { WriteQueue } from './write-queue';
 
-const FLUSH = 'api-metrics-flush';
-const PRUNE = 'api-metrics-prune';
+const JOBS = ['api-metrics-flush', 'api-metrics-prune'] as const;
 
 /** Writes queued records every API_METRICS_FLUSH_MS; deletes expired rows every prune interval. */
 @Injectable()
 export class ApiMetricsScheduler implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('ApiMetricsScheduler');
+
   constructor(
     private readonly metrics: ApiMetricsService,
+    private readonly queue: WriteQueue,
     private readonly registry: SchedulerRegistry,
     private readonly env: Environment,
   ) {}
 
   onApplicationBootstrap(): void {
     if (!this.env.JOBS_ENABLED || !this.env.API_METRICS_ENABLED) return;
-    this.add(FLUSH, () => void this.metrics.flush(), this.env.API_METRICS_FLUSH_MS);
-    this.add(PRUNE, () => void this.metrics.prune(), this.env.API_METRICS_PRUNE_INTERVAL_MS);
+    const [flush, prune] = JOBS;
+    addIntervalJob(
+      this.registry,
+      flush,
+      this.env.API_METRICS_FLUSH_MS,
+      () => this.queue.flush(),
+      this.logger,
+    );
+    addIntervalJob(
+      this.registry,
+      prune,
+      this.env.API_METRICS_PRUNE_INTERVAL_MS,
+      () => this.metrics.prune(),
+      this.logger,
+    );
   }
 
   onModuleDestroy(): void {
-    for (const job of [FLUSH, PRUNE]) {
-      if (this.registry.doesExist('interval', job)) this.registry.deleteInterval(job);
-    }
-  }
-
-  private add(name: string, run: () => void, everyMs: number): void {
-    const timer = setInterval(run, everyMs);
-    timer.unref();
-    this.registry.addInterval(name, timer);
+    removeIntervalJobs(this.registry, JOBS);
   }
 }

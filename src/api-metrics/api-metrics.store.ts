@@ -1,7 +1,7 @@
 import { ApiMetricRecord, MethodName } from './api-metric';
 
 export interface StoreInfo {
-  engine: 'pglite' | 'postgresql';
+  engine: 'embedded' | 'postgresql';
   /** Rows live in a TimescaleDB hypertable whose retention policy deletes old chunks. */
   timescale: boolean;
 }
@@ -35,6 +35,9 @@ export interface PercentileResult {
   values: (number | null)[];
 }
 
+/** The database refused a batch as invalid data: retrying it can never succeed. */
+export class BatchRejectedError extends Error {}
+
 /**
  * Durable home of API metric records. Async and narrow so the engine behind it can change
  * without touching callers; every method may reject when the database is unreachable.
@@ -42,8 +45,19 @@ export interface PercentileResult {
 export abstract class ApiMetricsStore {
   /** Connects and brings the schema up to date; safe to call again after a failure. */
   abstract open(): Promise<StoreInfo>;
-  /** Writes every record in one statement, or none of them. */
+  /**
+   * Writes every record in one statement, or none of them. Rejects with
+   * `BatchRejectedError` when the data itself is refused (retrying cannot help), with any
+   * other error when the database could not be reached.
+   */
   abstract append(records: readonly ApiMetricRecord[]): Promise<void>;
+  /** Opens if needed and asks the database one trivial question; rejects when it cannot answer. */
+  abstract ping(): Promise<void>;
+  /**
+   * What the last attempt to reach the database found, whatever made it (a write, a query,
+   * a ping): `opening` before any attempt succeeded or failed.
+   */
+  abstract connection(): 'up' | 'down' | 'opening';
   abstract recent(sinceMs: number, limit: number): Promise<RecentRecords>;
   /** Cells in [fromMs, toMs), ordered by route, method, second; at most `limit`. */
   abstract slowestPerSecond(fromMs: number, toMs: number, limit: number): Promise<SecondCell[]>;

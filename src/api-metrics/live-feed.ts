@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { WebSocket } from 'ws';
+import { Clock } from '../common/clock';
 import { Environment } from '../config/environment';
 import { ApiMetricRecord } from './api-metric';
 import { MAX_ROUTE_BYTES } from './metrics-datagram';
@@ -67,7 +68,7 @@ export class LiveFeed implements OnModuleDestroy {
   private tickTimer: NodeJS.Timeout | null = null;
   private lastTickAt = 0;
   private readonly housekeeping: NodeJS.Timeout;
-  private lastPingAt = Date.now();
+  private lastPingAt: number;
   private readonly counts = {
     messages: 0,
     delivered: 0,
@@ -77,7 +78,11 @@ export class LiveFeed implements OnModuleDestroy {
     refusedFull: 0,
   };
 
-  constructor(private readonly env: Environment) {
+  constructor(
+    private readonly env: Environment,
+    private readonly clock: Clock,
+  ) {
+    this.lastPingAt = clock.now();
     this.housekeeping = setInterval(
       () => this.keepHouse(),
       Math.min(NOTICE_INTERVAL_MS, env.WS_PING_MS),
@@ -144,19 +149,19 @@ export class LiveFeed implements OnModuleDestroy {
 
   private queue(group: Group, json: string): void {
     if (group.pending.length < MAX_PENDING) group.pending.push(json);
-    else for (const sub of group.subscribers) this.lose(sub, 1, Date.now());
+    else for (const sub of group.subscribers) this.lose(sub, 1, this.clock.now());
   }
 
   private scheduleTick(): void {
     if (this.tickTimer) return;
-    const wait = Math.max(0, this.lastTickAt + this.env.WS_TICK_MS - Date.now());
+    const wait = Math.max(0, this.lastTickAt + this.env.WS_TICK_MS - this.clock.now());
     this.tickTimer = setTimeout(() => this.tick(), wait);
   }
 
   /** One message per client per tick: a record object, or an array when several arrived. */
   private tick(): void {
     this.tickTimer = null;
-    const now = Date.now();
+    const now = this.clock.now();
     this.lastTickAt = now;
     for (const group of this.groups.values()) {
       const n = group.pending.length;
@@ -194,7 +199,7 @@ export class LiveFeed implements OnModuleDestroy {
   }
 
   private keepHouse(): void {
-    const now = Date.now();
+    const now = this.clock.now();
     for (const sub of this.subscribers.values()) {
       if (
         sub.droppedSinceNotice > 0 &&

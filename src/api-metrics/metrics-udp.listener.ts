@@ -60,7 +60,7 @@ export class MetricsUdpListener implements OnModuleInit, BeforeApplicationShutdo
       this.logger,
     );
     this.logger.log(`api-metrics UDP listening on ${host}:${this.port}`);
-    if (this.env.METRICS_UPSTREAM) this.dialUpstream(this.env.METRICS_UPSTREAM);
+    if (this.env.metricsUpstream) this.dialUpstream(this.env.metricsUpstream);
   }
 
   /** The bound port (METRICS_UDP_PORT=0 picks one). */
@@ -116,10 +116,8 @@ export class MetricsUdpListener implements OnModuleInit, BeforeApplicationShutdo
     this.upstream = null;
   }
 
-  private dialUpstream(address: string): void {
-    const colon = address.lastIndexOf(':');
-    const host = address.slice(0, colon).replace(/^\[|\]$/g, '');
-    const port = Number(address.slice(colon + 1));
+  private dialUpstream({ host, port }: { host: string; port: number }): void {
+    const address = this.env.METRICS_UPSTREAM;
     const socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
     this.upstream = socket;
     // A connected UDP socket surfaces ICMP "port unreachable" as errors: log, keep trying.

@@ -1,6 +1,7 @@
 import { ApiMetricRecord, MethodName } from './api-metric';
 import {
   ApiMetricsStore,
+  BatchRejectedError,
   PercentileQuery,
   PercentileResult,
   RecentRecords,
@@ -47,9 +48,10 @@ interface Row {
 export class SqlApiMetricsStore extends ApiMetricsStore {
   private engine: SqlEngine | null = null;
   private info: StoreInfo | null = null;
+  private state: 'up' | 'down' | 'opening' = 'opening';
 
   /**
-   * @param connect opens the engine (PGlite or a pool); called again after a failed open
+   * @param connect opens the engine (the embedded server or a pool); called again after a failed open
    * @param retentionMs the TimescaleDB retention policy, when the extension exists
    */
   constructor(
@@ -61,11 +63,22 @@ export class SqlApiMetricsStore extends ApiMetricsStore {
 
   async open(): Promise<StoreInfo> {
     if (this.info) return this.info;
-    this.engine ??= await this.connect();
-    await this.engine.exec(SCHEMA);
-    const timescale = await this.enableTimescale(this.engine);
-    this.info = { engine: this.engine.name, timescale };
+    this.info = await this.reach(async () => {
+      const engine = (this.engine ??= await this.connect());
+      await engine.exec(SCHEMA);
+      const timescale = await this.enableTimescale(engine);
+      return { engine: engine.name, timescale };
+    });
     return this.info;
+  }
+
+  async ping(): Promise<void> {
+    await this.open();
+    await this.query('SELECT 1');
+  }
+
+  connection(): 'up' | 'down' | 'opening' {
+    return this.state;
   }
 
   async append(records: readonly ApiMetricRecord[]): Promise<void> {
@@ -84,17 +97,22 @@ export class SqlApiMetricsStore extends ApiMetricsStore {
       statuses[i] = r.statusCode;
       responseTimes[i] = r.responseTimeMs;
     }
-    await this.db().query(
-      `INSERT INTO api_metrics (time, route, method, status_code, response_time_ms)
-       SELECT ${AT('u.t')}, u.route, u.method, u.status, u.rt
-       FROM unnest($1::float8[], $2::text[], $3::text[], $4::int[], $5::float8[])
-         AS u(t, route, method, status, rt)`,
-      [times, routes, methods, statuses, responseTimes],
-    );
+    try {
+      await this.query(
+        `INSERT INTO api_metrics (time, route, method, status_code, response_time_ms)
+         SELECT ${AT('u.t')}, u.route, u.method, u.status, u.rt
+         FROM unnest($1::float8[], $2::text[], $3::text[], $4::int[], $5::float8[])
+           AS u(t, route, method, status, rt)`,
+        [times, routes, methods, statuses, responseTimes],
+      );
+    } catch (err) {
+      if (isDataError(err)) throw new BatchRejectedError((err as Error).message);
+      throw err;
+    }
   }
 
   async recent(sinceMs: number, limit: number): Promise<RecentRecords> {
-    const rows = await this.db().query<Row>(
+    const rows = await this.query<Row>(
       `SELECT ${TIME_MS} AS t, route, method, status_code, response_time_ms
        FROM api_metrics WHERE time >= ${AT('$1')}
        ORDER BY time DESC LIMIT $2`,
@@ -106,7 +124,7 @@ export class SqlApiMetricsStore extends ApiMetricsStore {
   }
 
   async slowestPerSecond(fromMs: number, toMs: number, limit: number): Promise<SecondCell[]> {
-    const rows = await this.db().query<{
+    const rows = await this.query<{
       route: string;
       method: MethodName;
       second: number;
@@ -131,7 +149,7 @@ export class SqlApiMetricsStore extends ApiMetricsStore {
   }
 
   async percentiles(q: PercentileQuery, fractions: readonly number[]): Promise<PercentileResult> {
-    const [row] = await this.db().query<{ count: number; ps: number[] | null }>(
+    const [row] = await this.query<{ count: number; ps: number[] | null }>(
       `SELECT count(*)::int AS count,
          percentile_disc($4::float8[]) WITHIN GROUP (ORDER BY response_time_ms) AS ps
        FROM api_metrics
@@ -143,7 +161,7 @@ export class SqlApiMetricsStore extends ApiMetricsStore {
   }
 
   async pruneOlderThan(cutoffMs: number): Promise<number> {
-    const rows = await this.db().query<{ n: number }>(
+    const rows = await this.query<{ n: number }>(
       `WITH gone AS (DELETE FROM api_metrics WHERE time < ${AT('$1')} RETURNING 1)
        SELECT count(*)::int AS n FROM gone`,
       [cutoffMs],
@@ -185,9 +203,24 @@ export class SqlApiMetricsStore extends ApiMetricsStore {
     return true;
   }
 
-  private db(): SqlEngine {
-    if (!this.engine || !this.info) throw new Error('api-metrics database is not open');
-    return this.engine;
+  /** Every statement after open goes through here, so `connection()` follows each outcome. */
+  private query<T>(sql: string, params?: unknown[]): Promise<T[]> {
+    const engine = this.engine;
+    if (!engine || !this.info) throw new Error('api-metrics database is not open');
+    return this.reach(() => engine.query<T>(sql, params));
+  }
+
+  /** Runs `work` against the database, noting whether the database answered. */
+  private async reach<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      const out = await work();
+      this.state = 'up';
+      return out;
+    } catch (err) {
+      // A refused statement is an answer: the database is there.
+      this.state = isServerError(err) ? 'up' : 'down';
+      throw err;
+    }
   }
 }
 
@@ -199,4 +232,25 @@ function toRecord(r: Row): ApiMetricRecord {
     statusCode: r.status_code,
     responseTimeMs: r.response_time_ms,
   };
+}
+
+/**
+ * An error the server sent (a five-character SQLSTATE), as opposed to one from the
+ * connection (ECONNREFUSED, a timeout). Class 08 is the server saying the connection failed,
+ * and 57P is it shutting down: neither is an answer.
+ */
+function isServerError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return (
+    typeof code === 'string' &&
+    /^[0-9A-Z]{5}$/.test(code) &&
+    !code.startsWith('08') &&
+    !code.startsWith('57P')
+  );
+}
+
+/** SQLSTATE classes 22 (data exception) and 23 (integrity constraint violation). */
+function isDataError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code);
 }

@@ -1,38 +1,55 @@
-import type { PGlite } from '@electric-sql/pglite';
 import { join } from 'node:path';
-import { Pool } from 'pg';
+import { Pool, PoolConfig } from 'pg';
+import { EmbeddedPostgres, startEmbeddedPostgres } from './embedded-postgres';
 
 /**
- * The little the store needs from a PostgreSQL engine, so that one set of SQL runs on
- * embedded PGlite and on a PostgreSQL server alike.
+ * The little the store needs from PostgreSQL, so that one set of SQL runs on the embedded
+ * server and on a server of the user's alike.
  */
 export interface SqlEngine {
-  readonly name: 'pglite' | 'postgresql';
+  readonly name: 'embedded' | 'postgresql';
   query<T>(sql: string, params?: unknown[]): Promise<T[]>;
   /** Several statements, no parameters, in one round trip (migrations). */
   exec(sql: string): Promise<void>;
   close(): Promise<void>;
 }
 
-/** PGlite's files live in their own folder under DATA_DIR. */
-export const PGLITE_DIR = 'api-metrics.pglite';
+/** The embedded server's cluster lives in its own folder under DATA_DIR. */
+export const EMBEDDED_DIR = 'api-metrics.pg';
 
-export async function openPglite(dataDir: string): Promise<SqlEngine> {
-  // PGlite is an ES module with a CommonJS build; loading it lazily keeps its WASM out
-  // of processes that use a PostgreSQL server or have the module off.
-  const { PGlite: Engine } = await import('@electric-sql/pglite');
-  const db: PGlite = await Engine.create(join(dataDir, PGLITE_DIR));
+export interface EngineEvents {
+  /** An idle pooled connection failed (the server went away between queries). */
+  onIdleError?: (err: Error) => void;
+  /** A line the embedded server logged at WARNING or worse. */
+  onServerLog?: (line: string) => void;
+  /** The embedded server is up: how long it took, and whether the cluster was created. */
+  onServerStarted?: (server: EmbeddedPostgres) => void;
+}
+
+/** Starts the embedded PostgreSQL under `dataDir` and opens a pool on it; close() stops both. */
+export async function openEmbedded(dataDir: string, events: EngineEvents = {}): Promise<SqlEngine> {
+  const server = await startEmbeddedPostgres({
+    dir: join(dataDir, EMBEDDED_DIR),
+    onLog: events.onServerLog,
+  });
+  events.onServerStarted?.(server);
+  const engine = poolEngine('embedded', { ...server.connection }, events);
   return {
-    name: 'pglite',
-    query: async <T>(sql: string, params?: unknown[]) => (await db.query<T>(sql, params)).rows,
-    exec: async (sql) => void (await db.exec(sql)),
-    close: () => db.close(),
+    ...engine,
+    close: async () => {
+      await engine.close();
+      await server.stop();
+    },
   };
 }
 
-export function openPostgres(url: string, onIdleError: (err: Error) => void): SqlEngine {
+export function openPostgres(url: string, events: EngineEvents = {}): SqlEngine {
+  return poolEngine('postgresql', { connectionString: url }, events);
+}
+
+function poolEngine(name: SqlEngine['name'], config: PoolConfig, events: EngineEvents): SqlEngine {
   const pool = new Pool({
-    connectionString: url,
+    ...config,
     max: 4,
     // A database that stops answering must fail the call, not hang the writer forever.
     connectionTimeoutMillis: 5000,
@@ -41,9 +58,9 @@ export function openPostgres(url: string, onIdleError: (err: Error) => void): Sq
     application_name: 'beacon',
   });
   // Without a listener an idle connection dropped by the server would crash the process.
-  pool.on('error', onIdleError);
+  pool.on('error', (err) => events.onIdleError?.(err));
   return {
-    name: 'postgresql',
+    name,
     query: async <T>(sql: string, params?: unknown[]) =>
       (await pool.query(sql, params)).rows as T[],
     exec: async (sql) => {

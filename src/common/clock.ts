@@ -1,9 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as delay } from 'node:timers/promises';
 
-/** Source of time in milliseconds since the Unix epoch; injected so tests can move it. */
+/**
+ * Source of time in milliseconds since the Unix epoch, and of waits measured on it.
+ * Injected, so tests move time instead of sleeping.
+ */
 export abstract class Clock {
   abstract now(): number;
+
+  /**
+   * Resolves true once `ms` of this clock's time has passed, or false as soon as `signal`
+   * aborts (a client that left, a shutdown). Never rejects.
+   */
+  abstract sleep(ms: number, signal?: AbortSignal): Promise<boolean>;
 }
 
 /**
@@ -18,23 +28,14 @@ export class MonotonicClock extends Clock {
   now(): number {
     return this.origin + performance.now();
   }
-}
 
-/** A clock that only moves when told to. */
-export class FakeClock extends Clock {
-  constructor(private current = Date.UTC(2026, 0, 1)) {
-    super();
-  }
-
-  now(): number {
-    return this.current;
-  }
-
-  advance(ms: number): void {
-    this.current += ms;
-  }
-
-  set(ms: number): void {
-    this.current = ms;
+  async sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
+    if (signal?.aborted) return false;
+    try {
+      await delay(ms, undefined, { signal });
+      return true;
+    } catch {
+      return false; // aborted
+    }
   }
 }

@@ -49,4 +49,27 @@ describe('loadEnvironment', () => {
       },
     );
   });
+
+  it('derives parsed settings once, so services never parse them again', () => {
+    const env = loadEnvironment({
+      API_METRICS_RETENTION: '36h',
+      CORS_ORIGINS: ' http://a.test , ,http://b.test',
+      METRICS_UPSTREAM: '[::1]:5001',
+    });
+    expect(env.apiMetricsRetentionMs).toBe(36 * 3_600_000);
+    expect(env.corsOrigins).toEqual(['http://a.test', 'http://b.test']);
+    expect(env.metricsUpstream).toEqual({ host: '::1', port: 5001 });
+    const defaults = loadEnvironment({});
+    expect(defaults.apiMetricsRetentionMs).toBe(7 * 86_400_000);
+    expect(defaults.corsOrigins).toEqual([]);
+    expect(defaults.metricsUpstream).toBeNull();
+    expect(() => loadEnvironment({ METRICS_UPSTREAM: 'host:70000' })).toThrow('METRICS_UPSTREAM');
+  });
+
+  it('does not read derived settings from the environment', () => {
+    expect(loadEnvironment({ corsOrigins: 'x', apiMetricsRetentionMs: '1' })).toMatchObject({
+      corsOrigins: [],
+      apiMetricsRetentionMs: 7 * 86_400_000,
+    });
+  });
 });

@@ -145,7 +145,7 @@ export class Environment {
 
   @Expose() @Transform(toInt) @IsInt() @Min(0) @Max(65535) STATSD_UDP_PORT = 8125;
 
-  /** PostgreSQL for api-metrics rows; empty = embedded PGlite under DATA_DIR. */
+  /** PostgreSQL for api-metrics rows; empty = the embedded PostgreSQL under DATA_DIR. */
   @Expose()
   @Matches(/^$|^postgres(ql)?:\/\/\S+$/, {
     message: 'DATABASE_URL must be a postgres:// URL or empty',
@@ -199,6 +199,17 @@ export class Environment {
 
   /** Origins allowed by CORS, comma-separated (`*` for any); empty = CORS off. */
   @Expose() @IsString() CORS_ORIGINS = '';
+
+  // Derived once by loadEnvironment, so no service parses a setting again.
+
+  /** API_METRICS_RETENTION in milliseconds. */
+  apiMetricsRetentionMs = 0;
+
+  /** CORS_ORIGINS as a list; empty = CORS off, `['*']` = any origin. */
+  corsOrigins: string[] = [];
+
+  /** METRICS_UPSTREAM split; null when empty. An IPv6 host comes without its brackets. */
+  metricsUpstream: { host: string; port: number } | null = null;
 }
 
 export class InvalidEnvironmentError extends Error {}
@@ -232,5 +243,28 @@ export function loadEnvironment(raw: Record<string, unknown>): Environment {
       'Invalid configuration: COUNTER_FLUSH_MS must be shorter than COUNTER_WINDOW_SECONDS',
     );
   }
+  env.apiMetricsRetentionMs = durationSettingMs(env.API_METRICS_RETENTION);
+  env.corsOrigins = env.CORS_ORIGINS.split(',')
+    .map((o) => o.trim())
+    .filter((o) => o.length > 0);
+  env.metricsUpstream = hostPort(env.METRICS_UPSTREAM);
   return env;
+}
+
+/** `7d`, `36h`, `90m` (already validated) to milliseconds. */
+function durationSettingMs(setting: string): number {
+  const unit = { d: 86_400_000, h: 3_600_000, m: 60_000 }[setting.slice(-1) as 'd' | 'h' | 'm'];
+  return Number(setting.slice(0, -1)) * unit;
+}
+
+function hostPort(address: string): { host: string; port: number } | null {
+  if (address === '') return null;
+  const colon = address.lastIndexOf(':');
+  const port = Number(address.slice(colon + 1));
+  if (port < 1 || port > 65535) {
+    throw new InvalidEnvironmentError(
+      `Invalid configuration: METRICS_UPSTREAM port must be 1–65535 (got ${JSON.stringify(address)})`,
+    );
+  }
+  return { host: address.slice(0, colon).replace(/^\[|\]$/g, ''), port };
 }

@@ -1,44 +1,93 @@
-import { Controller, Get, HttpStatus, Res, ServiceUnavailableException } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
+import {
+  Controller,
+  Get,
+  HttpStatus,
+  Inject,
+  Res,
+  ServiceUnavailableException,
+} from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  HealthCheck,
+  HealthCheckResult,
+  HealthCheckService,
+  HealthIndicatorService,
+} from '@nestjs/terminus';
 import type { Response } from 'express';
-import { ApiMetricsHealthIndicator } from './api-metrics.health';
-import { CounterHealthIndicator } from './counter.health';
-import { LatencyHealthIndicator } from './latency.health';
-import { RocketsHealthIndicator } from './rockets.health';
+import { HealthIndicator } from '../common/health';
+
+export const HEALTH_INDICATORS = Symbol('HEALTH_INDICATORS');
+
+type Probe = 'full' | 'ready';
 
 @ApiTags('health')
 @Controller('health')
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
-    private readonly latency: LatencyHealthIndicator,
-    private readonly counter: CounterHealthIndicator,
-    private readonly rockets: RocketsHealthIndicator,
-    private readonly apiMetrics: ApiMetricsHealthIndicator,
+    private readonly results: HealthIndicatorService,
+    @Inject(HEALTH_INDICATORS) private readonly indicators: HealthIndicator[],
   ) {}
 
   @Get()
   @HealthCheck()
   @ApiOperation({
-    summary: 'Liveness and readiness',
+    summary: 'Full health report',
     description:
-      'Answers 200 while the process is up and every module can take work, 503 with the ' +
-      'failing modules in `error` otherwise. Both carry the same health report.',
+      'Every module with its figures. 200 while every module can do all of its work; 503, ' +
+      'with each failing module under `error` and its `problems`, while any cannot: a cap ' +
+      'reached (new metrics or rockets refused), a state file that cannot be written, an ' +
+      'upstream stream that cannot be reached, a database that does not answer.',
   })
-  async check(@Res({ passthrough: true }) res: Response): Promise<HealthCheckResult> {
+  check(@Res({ passthrough: true }) res: Response): Promise<HealthCheckResult> {
+    return this.run('full', res);
+  }
+
+  @Get('live')
+  @ApiOperation({
+    summary: 'Liveness: the process is up and answering',
+    description:
+      'Always 200 `{"status": "ok"}` while the process serves HTTP; it checks nothing else.',
+  })
+  @ApiOkResponse({ description: 'The process is up.', schema: { example: { status: 'ok' } } })
+  live(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  @Get('ready')
+  @HealthCheck()
+  @ApiOperation({
+    summary: 'Readiness: every dependency a module needs to serve is reachable',
+    description:
+      '503 naming the module (under `error`) while a dependency it cannot serve without is ' +
+      'unreachable: the api-metrics database. Caps and a failing upstream stream do not fail ' +
+      'readiness: the instance still serves, and pulling it from its load balancer would ' +
+      'only make that worse.',
+  })
+  ready(@Res({ passthrough: true }) res: Response): Promise<HealthCheckResult> {
+    return this.run('ready', res);
+  }
+
+  private async run(probe: Probe, res: Response): Promise<HealthCheckResult> {
     try {
-      return await this.health.check([
-        () => this.latency.check(),
-        () => this.counter.check(),
-        () => this.rockets.check(),
-        () => this.apiMetrics.check(),
-      ]);
+      return await this.health.check(this.indicators.map((i) => () => this.indicate(i, probe)));
     } catch (err) {
       // Terminus reports "not ready" by throwing its report; answer with the report itself.
       if (!(err instanceof ServiceUnavailableException)) throw err;
       res.status(HttpStatus.SERVICE_UNAVAILABLE);
       return err.getResponse() as HealthCheckResult;
     }
+  }
+
+  private async indicate(indicator: HealthIndicator, probe: Probe) {
+    const h = await indicator.check();
+    const failing = probe === 'ready' ? h.unreachable : [...h.unreachable, ...h.problems];
+    const result = this.results.check(indicator.key);
+    if (probe === 'ready') {
+      return failing.length > 0 ? result.down({ unreachable: failing }) : result.up();
+    }
+    return failing.length > 0
+      ? result.down({ problems: failing, ...h.details })
+      : result.up(h.details);
   }
 }

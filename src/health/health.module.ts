@@ -1,29 +1,43 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { ApiMetricsHealthIndicator } from '../api-metrics/api-metrics.health';
 import { ApiMetricsModule } from '../api-metrics/api-metrics.module';
+import { HealthIndicator } from '../common/health';
+import { LatencyHealthIndicator } from '../latency/latency.health';
 import { LatencyModule } from '../latency/latency.module';
+import { RequestCounterHealthIndicator } from '../request-counter/request-counter.health';
 import { RequestCounterModule } from '../request-counter/request-counter.module';
+import { RocketsHealthIndicator } from '../rockets/rockets.health';
 import { RocketsModule } from '../rockets/rockets.module';
-import { ApiMetricsHealthIndicator } from './api-metrics.health';
-import { CounterHealthIndicator } from './counter.health';
-import { RocketsHealthIndicator } from './rockets.health';
-import { HealthController } from './health.controller';
-import { LatencyHealthIndicator } from './latency.health';
+import { StreamAnalysisHealthIndicator } from '../stream-analysis/stream-analysis.health';
+import { StreamAnalysisModule } from '../stream-analysis/stream-analysis.module';
+import { HEALTH_INDICATORS, HealthController } from './health.controller';
 
+const INDICATORS = [
+  LatencyHealthIndicator,
+  ApiMetricsHealthIndicator,
+  StreamAnalysisHealthIndicator,
+  RocketsHealthIndicator,
+  RequestCounterHealthIndicator,
+];
+
+/** Assembles the indicators every module exports; it knows nothing else about them. */
 @Module({
   imports: [
     TerminusModule.forRoot({ logger: false }),
     LatencyModule,
     ApiMetricsModule,
-    RequestCounterModule,
+    StreamAnalysisModule,
     RocketsModule,
+    RequestCounterModule,
   ],
   controllers: [HealthController],
   providers: [
-    ApiMetricsHealthIndicator,
-    LatencyHealthIndicator,
-    CounterHealthIndicator,
-    RocketsHealthIndicator,
+    {
+      provide: HEALTH_INDICATORS,
+      useFactory: (...indicators: HealthIndicator[]) => indicators,
+      inject: INDICATORS,
+    },
   ],
 })
 export class HealthModule {}

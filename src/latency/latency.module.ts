@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { Environment } from '../config/environment';
 import { InMemoryLatencyStore } from './in-memory-latency.store';
 import { LatencyController } from './latency.controller';
+import { LatencyHealthIndicator } from './latency.health';
 import { LatencyScheduler } from './latency.scheduler';
 import { LatencyService } from './latency.service';
 import { LatencyStore } from './latency.store';
@@ -12,6 +13,7 @@ import { StatsdListener } from './statsd.listener';
   providers: [
     LatencyService,
     LatencyScheduler,
+    LatencyHealthIndicator,
     StatsdListener,
     {
       provide: LatencyStore,
@@ -24,6 +26,6 @@ import { StatsdListener } from './statsd.listener';
       inject: [Environment],
     },
   ],
-  exports: [LatencyService, StatsdListener],
+  exports: [LatencyService, LatencyHealthIndicator],
 })
 export class LatencyModule {}

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { addIntervalJob, removeIntervalJobs } from '../common/interval-job';
 import { Environment } from '../config/environment';
 import { LatencyService } from './latency.service';
 
@@ -18,21 +19,16 @@ export class LatencyScheduler implements OnApplicationBootstrap, OnModuleDestroy
 
   onApplicationBootstrap(): void {
     if (!this.env.JOBS_ENABLED) return;
-    const timer = setInterval(() => void this.prune(), this.env.LATENCY_PRUNE_INTERVAL_MS);
-    timer.unref();
-    this.registry.addInterval(JOB, timer);
+    addIntervalJob(
+      this.registry,
+      JOB,
+      this.env.LATENCY_PRUNE_INTERVAL_MS,
+      () => this.service.pruneExpired(),
+      this.logger,
+    );
   }
 
   onModuleDestroy(): void {
-    if (this.registry.doesExist('interval', JOB)) this.registry.deleteInterval(JOB);
-  }
-
-  private async prune(): Promise<void> {
-    try {
-      const evicted = await this.service.pruneExpired();
-      if (evicted > 0) this.logger.debug({ evicted }, 'pruned expired latency samples');
-    } catch (err) {
-      this.logger.error(err, 'latency prune failed');
-    }
+    removeIntervalJobs(this.registry, [JOB]);
   }
 }

@@ -1,4 +1,4 @@
-import { FakeClock } from '../common/clock';
+import { FakeClock } from '../../test/helpers/fake-clock';
 import { InvalidArgumentError, NotFoundError } from '../common/domain-errors';
 import { loadEnvironment } from '../config/environment';
 import { InMemoryLatencyStore } from './in-memory-latency.store';

@@ -11,9 +11,10 @@ import {
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FakeClock } from '../common/clock';
+import { FakeClock } from '../../test/helpers/fake-clock';
 import { MAGIC, encodeFrame } from './counter-log';
 import { COUNTER_FILE, DataDirError, FileRequestCounterStore } from './file-request-counter.store';
+import { requestCounterStoreContract } from './request-counter.store.contract';
 
 const WINDOW = 60_000;
 
@@ -35,6 +36,17 @@ class CapturingLogger implements LoggerService {
       .join('\n');
   }
 }
+
+requestCounterStoreContract('FileRequestCounterStore', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'beacon-counter-contract-'));
+  const clock = new FakeClock();
+  return {
+    clock,
+    open: (windowMs) =>
+      FileRequestCounterStore.open({ dir, windowMs, clock, logger: new CapturingLogger() }),
+    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+});
 
 describe('FileRequestCounterStore', () => {
   let dir: string;

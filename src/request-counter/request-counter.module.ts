@@ -3,6 +3,7 @@ import { Clock } from '../common/clock';
 import { Environment } from '../config/environment';
 import { FileRequestCounterStore } from './file-request-counter.store';
 import { RequestCounterController } from './request-counter.controller';
+import { RequestCounterHealthIndicator } from './request-counter.health';
 import { RequestCounterHook } from './request-counter.hook';
 import { RequestCounterScheduler } from './request-counter.scheduler';
 import { RequestCounterService } from './request-counter.service';
@@ -13,6 +14,7 @@ import { RequestCounterStore } from './request-counter.store';
   providers: [
     RequestCounterService,
     RequestCounterHook,
+    RequestCounterHealthIndicator,
     RequestCounterScheduler,
     {
       provide: RequestCounterStore,
@@ -27,6 +29,6 @@ import { RequestCounterStore } from './request-counter.store';
       inject: [Environment, Clock],
     },
   ],
-  exports: [RequestCounterService],
+  exports: [RequestCounterHealthIndicator],
 })
 export class RequestCounterModule {}

@@ -1,5 +1,6 @@
-import { Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { addIntervalJob, removeIntervalJobs } from '../common/interval-job';
 import { Environment } from '../config/environment';
 import { RequestCounterService } from './request-counter.service';
 
@@ -8,6 +9,8 @@ const JOB = 'request-counter-flush';
 /** Appends new counts to the file every COUNTER_FLUSH_MS. Failures are logged by the store. */
 @Injectable()
 export class RequestCounterScheduler implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('RequestCounterScheduler');
+
   constructor(
     private readonly counter: RequestCounterService,
     private readonly registry: SchedulerRegistry,
@@ -16,12 +19,16 @@ export class RequestCounterScheduler implements OnApplicationBootstrap, OnModule
 
   onApplicationBootstrap(): void {
     if (!this.env.JOBS_ENABLED || !this.env.COUNTER_ENABLED) return;
-    const timer = setInterval(() => void this.counter.flush(), this.env.COUNTER_FLUSH_MS);
-    timer.unref();
-    this.registry.addInterval(JOB, timer);
+    addIntervalJob(
+      this.registry,
+      JOB,
+      this.env.COUNTER_FLUSH_MS,
+      () => this.counter.flush(),
+      this.logger,
+    );
   }
 
   onModuleDestroy(): void {
-    if (this.registry.doesExist('interval', JOB)) this.registry.deleteInterval(JOB);
+    removeIntervalJobs(this.registry, [JOB]);
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { NotFoundError } from '../common/domain-errors';
+import { ShutdownReport } from '../common/shutdown-report';
 import { Environment } from '../config/environment';
 import { CounterStoreStats, RequestCounterStore } from './request-counter.store';
 
@@ -18,6 +19,7 @@ export class RequestCounterService implements OnApplicationShutdown {
     private readonly store: RequestCounterStore,
     private readonly clock: Clock,
     env: Environment,
+    private readonly shutdown: ShutdownReport,
   ) {
     this.enabled = env.COUNTER_ENABLED;
     this.windowSeconds = env.COUNTER_WINDOW_SECONDS;
@@ -47,5 +49,12 @@ export class RequestCounterService implements OnApplicationShutdown {
   /** Runs after the HTTP server has closed, so no request arrives after the final flush. */
   async onApplicationShutdown(): Promise<void> {
     await this.store.close();
+    if (!this.enabled) return;
+    const { file, lastError } = this.store.stats();
+    this.shutdown.add('requestCounter', {
+      countFlushed: this.store.count(this.clock.now()),
+      file,
+      ...(lastError === null ? {} : { lastError }),
+    });
   }
 }

@@ -1,6 +1,7 @@
 import { isRFC3339 } from 'class-validator';
 import { isPlainObject } from '../common/is-plain-object';
-import { MAX_TEXT, MessageType, PAYLOAD_CLASSES, RocketPayload } from './dto/rocket-message.dto';
+import { PAYLOAD_CLASSES, RocketPayloadDto } from './dto/rocket-message.dto';
+import { MAX_TEXT, MessageType } from './rocket';
 import { RocketMessage } from './rocket-message';
 
 type Plain = Record<string, unknown>;
@@ -54,7 +55,7 @@ export function fastAccept(value: unknown): RocketMessage | null {
       ok = false;
   }
   if (!ok) return null;
-  const Payload = PAYLOAD_CLASSES[messageType as MessageType] as new () => RocketPayload;
+  const Payload = PAYLOAD_CLASSES[messageType as MessageType] as new () => RocketPayloadDto;
   return {
     channel,
     number: messageNumber,

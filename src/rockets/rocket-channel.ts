@@ -1,13 +1,12 @@
-import type {
-  RocketExplodedDto,
-  RocketLaunchedDto,
-  RocketMissionChangedDto,
-  RocketSpeedIncreasedDto,
-} from './dto/rocket-message.dto';
-import { AcceptStatus } from './dto/rocket-message.dto';
+import {
+  AcceptStatus,
+  RocketExploded,
+  RocketLaunched,
+  RocketMissionChanged,
+  RocketStatus,
+  SpeedChange,
+} from './rocket';
 import { RocketMessage, fingerprint } from './rocket-message';
-
-export type RocketStatus = 'active' | 'exploded' | 'pending';
 
 export interface RocketState {
   id: string;
@@ -147,7 +146,7 @@ export class RocketChannel {
   private apply(m: RocketMessage, fp: number): void {
     switch (m.type) {
       case 'RocketLaunched': {
-        const p = m.payload as RocketLaunchedDto;
+        const p = m.payload as RocketLaunched;
         this.type = p.type;
         this.speed = p.launchSpeed;
         this.mission = p.mission;
@@ -155,20 +154,17 @@ export class RocketChannel {
         break;
       }
       case 'RocketSpeedIncreased':
-        this.speed = Math.min(
-          Number.MAX_SAFE_INTEGER,
-          this.speed + (m.payload as RocketSpeedIncreasedDto).by,
-        );
+        this.speed = Math.min(Number.MAX_SAFE_INTEGER, this.speed + (m.payload as SpeedChange).by);
         break;
       case 'RocketSpeedDecreased':
-        this.speed = Math.max(0, this.speed - (m.payload as RocketSpeedIncreasedDto).by);
+        this.speed = Math.max(0, this.speed - (m.payload as SpeedChange).by);
         break;
       case 'RocketExploded':
-        this.reason = (m.payload as RocketExplodedDto).reason;
+        this.reason = (m.payload as RocketExploded).reason;
         this.explodedAt = m.number;
         break;
       case 'RocketMissionChanged':
-        this.mission = (m.payload as RocketMissionChangedDto).newMission;
+        this.mission = (m.payload as RocketMissionChanged).newMission;
         break;
     }
     this.updatedAt = m.time;

@@ -4,7 +4,7 @@ import {
   MetadataDto,
   PAYLOAD_CLASSES,
   RocketMessageDto,
-  RocketPayload,
+  RocketPayloadDto,
 } from './dto/rocket-message.dto';
 import { isPlainObject } from '../common/is-plain-object';
 import { fastAccept } from './fast-accept';
@@ -46,7 +46,7 @@ export class RocketMessagePipe implements PipeTransform<unknown, RocketMessage> 
     const envelopeErrors = messages(validateSync(envelope, OPTIONS));
     if (envelopeErrors.length > 0) throw new BadRequestException(envelopeErrors);
     const { metadata } = envelope;
-    const Payload = PAYLOAD_CLASSES[metadata.messageType] as new () => RocketPayload;
+    const Payload = PAYLOAD_CLASSES[metadata.messageType] as new () => RocketPayloadDto;
     const payload = fill(new Payload(), envelope.message as object, 'message.');
     const payloadErrors = messages(validateSync(payload, OPTIONS), 'message.');
     if (payloadErrors.length > 0) {

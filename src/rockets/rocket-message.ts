@@ -1,4 +1,4 @@
-import type { MessageType, RocketPayload } from './dto/rocket-message.dto';
+import type { MessageType, RocketPayload } from './rocket';
 
 /** A validated message, as the store sees it. */
 export interface RocketMessage {

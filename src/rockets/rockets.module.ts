@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { Environment } from '../config/environment';
 import { InMemoryRocketsStore } from './in-memory-rockets.store';
 import { RocketsController } from './rockets.controller';
+import { RocketsHealthIndicator } from './rockets.health';
 import { RocketsService } from './rockets.service';
 import { RocketsStore } from './rockets.store';
 
@@ -9,6 +10,7 @@ import { RocketsStore } from './rockets.store';
   controllers: [RocketsController],
   providers: [
     RocketsService,
+    RocketsHealthIndicator,
     {
       provide: RocketsStore,
       useFactory: (env: Environment) =>
@@ -21,6 +23,6 @@ import { RocketsStore } from './rockets.store';
       inject: [Environment],
     },
   ],
-  exports: [RocketsService],
+  exports: [RocketsHealthIndicator],
 })
 export class RocketsModule {}

@@ -1,4 +1,4 @@
-import { MessageType, RocketPayload } from './dto/rocket-message.dto';
+import { MessageType, RocketPayload } from './rocket';
 import { InMemoryRocketsStore } from './in-memory-rockets.store';
 import { RocketsService } from './rockets.service';
 

@@ -1,7 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { NotFoundError } from '../common/domain-errors';
-import { AcceptStatus, MessageAcceptedDto } from './dto/rocket-message.dto';
-import { SortField } from './dto/rocket-state.dto';
+import { MessageAccepted, SortField, SortOrder } from './rocket';
 import { RocketState } from './rocket-channel';
 import { RocketMessage } from './rocket-message';
 import { RocketsStats, RocketsStore } from './rockets.store';
@@ -23,7 +22,7 @@ export class RocketsService {
 
   constructor(private readonly store: RocketsStore) {}
 
-  async accept(message: RocketMessage): Promise<MessageAcceptedDto> {
+  async accept(message: RocketMessage): Promise<MessageAccepted> {
     const out = await this.store.accept(message);
     if (out.conflict) {
       this.logger.warn(
@@ -31,8 +30,7 @@ export class RocketsService {
           'content; the first copy is kept',
       );
     }
-    const status: AcceptStatus = out.status;
-    return { channel: message.channel, messageNumber: message.number, status };
+    return { channel: message.channel, messageNumber: message.number, status: out.status };
   }
 
   async get(id: string): Promise<RocketState> {
@@ -46,7 +44,7 @@ export class RocketsService {
    * sorts by instant, not by text (offsets differ). Missing values (a rocket not yet
    * launched has no type or mission) sort last in both orders.
    */
-  async list(sort: SortField = 'id', order: 'asc' | 'desc' = 'asc'): Promise<RocketSummary[]> {
+  async list(sort: SortField = 'id', order: SortOrder = 'asc'): Promise<RocketSummary[]> {
     const sign = order === 'asc' ? 1 : -1;
     const keyed = (await this.store.list()).map((s) => ({
       s,
@@ -70,7 +68,7 @@ export class RocketsService {
    * `list()` as JSON text, reused while no rocket has changed. One entry only, so memory
    * stays at one serialised list (about 130 bytes per rocket).
    */
-  async listJson(sort: SortField = 'id', order: 'asc' | 'desc' = 'asc'): Promise<string> {
+  async listJson(sort: SortField = 'id', order: SortOrder = 'asc'): Promise<string> {
     const key = `${sort}:${order}`;
     const version = await this.store.version();
     const hit = this.listCache;

@@ -4,26 +4,15 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { ErrorResponseDto } from '../common/error-response.dto';
-import { InvalidArgumentError, NotFoundError } from '../common/domain-errors';
-import { Environment } from '../config/environment';
-import { AnalysisService, RETENTION_MS } from './analysis.service';
-import { parseGoDuration } from './duration';
-import { DIMENSIONS, DIMENSION_INDEX } from './post';
+import { AnalysisService } from './analysis.service';
+import { AnalysisQueryDto } from './dto/analysis-query.dto';
 import { AnalysisStatusDto } from './dto/analysis-status.dto';
+import { parseGoDuration } from './duration';
 import { StreamConsumer } from './stream-consumer';
-
-const MIN_MS = 5000;
-
-function fmt(ms: number): string {
-  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
-  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
-  return `${ms / 1000}s`;
-}
 
 @ApiTags('stream-analysis')
 @Controller('analysis')
@@ -31,7 +20,6 @@ export class AnalysisController {
   constructor(
     private readonly analysis: AnalysisService,
     private readonly consumer: StreamConsumer,
-    private readonly env: Environment,
   ) {}
 
   @Get()
@@ -45,13 +33,6 @@ export class AnalysisController {
       'all posts in the window. Keys: `total_posts`, `minimum_timestamp`, `maximum_timestamp`, ' +
       '`<dimension>_p50`, `<dimension>_p90`, `<dimension>_p99`.',
   })
-  @ApiQuery({
-    name: 'duration',
-    description: 'Go duration, 5s to 24h: 5s, 10m, 1h30m.',
-    example: '24h',
-  })
-  @ApiQuery({ name: 'dimension', enum: DIMENSIONS, enumName: 'Dimension' })
-  @ApiQuery({ name: 'mode', enum: ['live', 'history'], required: false })
   @ApiOkResponse({
     description:
       'The window, e.g. {"total_posts": 3, "minimum_timestamp": 1695204160, …, "likes_p99": 4738}.',
@@ -80,51 +61,30 @@ export class AnalysisController {
   })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No post in the window.' })
   async analyse(
-    @Query('duration') duration: unknown,
-    @Query('dimension') dimension: unknown,
-    @Query('mode') mode: unknown,
+    @Query() q: AnalysisQueryDto,
     @Req() req: Request,
   ): Promise<Record<string, number | null>> {
-    const ms = this.duration(duration);
-    if (typeof dimension !== 'string' || !Object.hasOwn(DIMENSION_INDEX, dimension)) {
-      throw new InvalidArgumentError(`dimension must be one of: ${DIMENSIONS.join(', ')}`);
-    }
-    if (mode !== undefined && mode !== 'live' && mode !== 'history') {
-      throw new InvalidArgumentError('mode must be live or history');
-    }
-    const live = mode === 'live' || (mode === undefined && ms <= this.env.STREAM_LIVE_MAX_MS);
-    if (live && ms > this.env.STREAM_LIVE_LIMIT_MS) {
-      throw new InvalidArgumentError(
-        `live mode waits at most ${fmt(this.env.STREAM_LIVE_LIMIT_MS)} (STREAM_LIVE_LIMIT_MS); use mode=history`,
+    // A client that disconnects ends its wait: nothing is kept for it.
+    const left = new AbortController();
+    const onClose = () => left.abort();
+    req.socket.once('close', onClose);
+    try {
+      const s = await this.analysis.analyse(
+        { durationMs: parseGoDuration(q.duration)!, dimension: q.dimension, mode: q.mode },
+        left.signal,
       );
+      if (s === null) return {};
+      return {
+        total_posts: s.totalPosts,
+        minimum_timestamp: s.minTimestamp,
+        maximum_timestamp: s.maxTimestamp,
+        [`${q.dimension}_p50`]: s.p50,
+        [`${q.dimension}_p90`]: s.p90,
+        [`${q.dimension}_p99`]: s.p99,
+      };
+    } finally {
+      req.socket.off('close', onClose);
     }
-    let from: number;
-    let to: number;
-    if (live) {
-      from = this.analysis.now();
-      const waited = await this.wait(ms, req);
-      if (!waited) return {}; // the client left: nothing to answer, nothing kept
-      to = from + ms;
-    } else {
-      to = this.analysis.now();
-      from = to - ms;
-    }
-    const s = await this.analysis.query(from, to, DIMENSION_INDEX[dimension]);
-    if (s.totalPosts === 0) {
-      throw new NotFoundError(
-        live
-          ? `No post arrived during the ${fmt(ms)} wait`
-          : `No post arrived in the last ${fmt(ms)}`,
-      );
-    }
-    return {
-      total_posts: s.totalPosts,
-      minimum_timestamp: s.minTimestamp,
-      maximum_timestamp: s.maxTimestamp,
-      [`${dimension}_p50`]: s.p50,
-      [`${dimension}_p90`]: s.p90,
-      [`${dimension}_p99`]: s.p99,
-    };
   }
 
   @Get('status')
@@ -140,36 +100,5 @@ export class AnalysisController {
       evictedForMemory: u.evictedForMemory,
       bytes: u.bytes,
     };
-  }
-
-  private duration(raw: unknown): number {
-    if (raw === undefined || raw === '') {
-      throw new InvalidArgumentError('duration is required, e.g. ?duration=10m (5s to 24h)');
-    }
-    if (typeof raw !== 'string') throw new InvalidArgumentError('duration must be given once');
-    const ms = parseGoDuration(raw);
-    if (ms === null) {
-      throw new InvalidArgumentError(
-        `duration "${raw.slice(0, 64)}" is not a duration like 5s, 10m or 1h30m`,
-      );
-    }
-    if (ms < MIN_MS) throw new InvalidArgumentError(`duration ${raw} is too short: at least 5s`);
-    if (ms > RETENTION_MS)
-      throw new InvalidArgumentError(`duration ${raw} is too long: at most 24h`);
-    return ms;
-  }
-
-  /** Resolves true after `ms`, or false as soon as the client disconnects. */
-  private wait(ms: number, req: Request): Promise<boolean> {
-    return new Promise((resolve) => {
-      const done = (ok: boolean) => {
-        clearTimeout(timer);
-        req.socket.off('close', onClose);
-        resolve(ok);
-      };
-      const onClose = () => done(false);
-      const timer = setTimeout(() => done(true), ms);
-      req.socket.once('close', onClose);
-    });
   }
 }

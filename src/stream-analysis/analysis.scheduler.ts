@@ -1,5 +1,6 @@
-import { Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { addIntervalJob, removeIntervalJobs } from '../common/interval-job';
 import { Environment } from '../config/environment';
 import { AnalysisService } from './analysis.service';
 
@@ -8,6 +9,8 @@ const JOB = 'stream-prune';
 /** Drops posts that arrived more than 24 h ago. */
 @Injectable()
 export class AnalysisScheduler implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('AnalysisScheduler');
+
   constructor(
     private readonly analysis: AnalysisService,
     private readonly registry: SchedulerRegistry,
@@ -16,12 +19,16 @@ export class AnalysisScheduler implements OnApplicationBootstrap, OnModuleDestro
 
   onApplicationBootstrap(): void {
     if (!this.env.JOBS_ENABLED) return;
-    const timer = setInterval(() => void this.analysis.prune(), this.env.STREAM_PRUNE_INTERVAL_MS);
-    timer.unref();
-    this.registry.addInterval(JOB, timer);
+    addIntervalJob(
+      this.registry,
+      JOB,
+      this.env.STREAM_PRUNE_INTERVAL_MS,
+      () => this.analysis.prune(),
+      this.logger,
+    );
   }
 
   onModuleDestroy(): void {
-    if (this.registry.doesExist('interval', JOB)) this.registry.deleteInterval(JOB);
+    removeIntervalJobs(this.registry, [JOB]);
   }
 }

@@ -1,4 +1,5 @@
-import { FakeClock } from '../common/clock';
+import { FakeClock } from '../../test/helpers/fake-clock';
+import { loadEnvironment } from '../config/environment';
 import { AnalysisService, RETENTION_MS } from './analysis.service';
 import { InMemoryPostStore } from './in-memory-post.store';
 import { DIMENSION_INDEX, parsePost } from './post';
@@ -14,7 +15,11 @@ describe('AnalysisService', () => {
   let service: AnalysisService;
   beforeEach(() => {
     clock = new FakeClock();
-    service = new AnalysisService(new InMemoryPostStore(5000, 1_000_000), clock);
+    service = new AnalysisService(
+      new InMemoryPostStore(5000, 1_000_000),
+      clock,
+      loadEnvironment({}),
+    );
   });
 
   it('windows by arrival on the injected clock, percentiles over posts carrying the field', async () => {

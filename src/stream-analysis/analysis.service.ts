@@ -1,10 +1,23 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
-import { Post } from './post';
+import { InvalidArgumentError, NotFoundError } from '../common/domain-errors';
+import { Environment } from '../config/environment';
+import { MAX_DURATION_MS, formatDuration } from './duration';
+import { DIMENSION_INDEX, Dimension, Post } from './post';
 import { PostStore, PostStoreUsage, WindowStats, percentileOf } from './post.store';
 
 /** 24 h: the longest window a query may ask for, and so how long posts are kept. */
-export const RETENTION_MS = 86_400_000;
+export const RETENTION_MS = MAX_DURATION_MS;
+
+export const ANALYSIS_MODES = ['live', 'history'] as const;
+export type AnalysisMode = (typeof ANALYSIS_MODES)[number];
+
+export interface AnalysisRequest {
+  durationMs: number;
+  dimension: Dimension;
+  /** Absent: live up to STREAM_LIVE_MAX_MS, history beyond. */
+  mode?: AnalysisMode;
+}
 
 /** Owns the posts: the consumer adds, queries read, the prune job trims. */
 @Injectable()
@@ -12,14 +25,47 @@ export class AnalysisService {
   constructor(
     private readonly store: PostStore,
     private readonly clock: Clock,
+    private readonly env: Environment,
   ) {}
-
-  now(): number {
-    return this.clock.now();
-  }
 
   ingest(post: Post): Promise<void> {
     return this.store.add(post, this.clock.now());
+  }
+
+  /**
+   * The seed's question. Live: waits `durationMs` on the clock and describes the posts that
+   * arrive meanwhile; history: the posts that arrived in the last `durationMs`. Resolves
+   * null when `signal` aborts the wait (the client left: nothing to answer, nothing kept).
+   */
+  async analyse(req: AnalysisRequest, signal?: AbortSignal): Promise<WindowStats | null> {
+    const ms = req.durationMs;
+    const live =
+      req.mode === 'live' || (req.mode === undefined && ms <= this.env.STREAM_LIVE_MAX_MS);
+    if (live && ms > this.env.STREAM_LIVE_LIMIT_MS) {
+      throw new InvalidArgumentError(
+        `live mode waits at most ${formatDuration(this.env.STREAM_LIVE_LIMIT_MS)} ` +
+          '(STREAM_LIVE_LIMIT_MS); use mode=history',
+      );
+    }
+    let from: number;
+    let to: number;
+    if (live) {
+      from = this.clock.now();
+      if (!(await this.clock.sleep(ms, signal))) return null;
+      to = from + ms;
+    } else {
+      to = this.clock.now();
+      from = to - ms;
+    }
+    const stats = await this.query(from, to, DIMENSION_INDEX[req.dimension]);
+    if (stats.totalPosts === 0) {
+      throw new NotFoundError(
+        live
+          ? `No post arrived during the ${formatDuration(ms)} wait`
+          : `No post arrived in the last ${formatDuration(ms)}`,
+      );
+    }
+    return stats;
   }
 
   /**

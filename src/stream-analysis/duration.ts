@@ -1,3 +1,7 @@
+/** The shortest and longest window a query may ask for: 5 s and 24 h. */
+export const MIN_DURATION_MS = 5000;
+export const MAX_DURATION_MS = 86_400_000;
+
 const UNITS: Record<string, number> = {
   ns: 1e-6,
   us: 1e-3,
@@ -27,4 +31,11 @@ export function parseGoDuration(text: string): number | null {
     at = re.lastIndex;
   }
   return total;
+}
+
+/** A whole number of hours, minutes or seconds, as messages say it: `5m`, `24h`, `30s`. */
+export function formatDuration(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  return `${ms / 1000}s`;
 }

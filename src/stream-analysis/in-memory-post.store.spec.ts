@@ -1,8 +1,10 @@
 import { rng } from '../../test/helpers/random';
-import { FakeClock } from '../common/clock';
+import { loadEnvironment } from '../config/environment';
+import { FakeClock } from '../../test/helpers/fake-clock';
 import { AnalysisService } from './analysis.service';
 import { DIMENSIONS, Post } from './post';
 import { InMemoryPostStore as PostStore } from './in-memory-post.store';
+import { postStoreContract } from './post.store.contract';
 import { kthOfSortedRuns, quickselect } from './select';
 
 const nearestRank = (values: number[], p: number) => {
@@ -18,6 +20,8 @@ function post(random: () => number, ts: number): Post {
   }
   return { type: 'tweet', timestamp: ts, values };
 }
+
+postStoreContract('InMemoryPostStore', (bucketMs, maxPosts) => new PostStore(bucketMs, maxPosts));
 
 describe('selection', () => {
   it('quickselect agrees with sorting', () => {
@@ -64,7 +68,7 @@ describe('PostStore', () => {
       const random = rng(seed);
       const store = new PostStore(5000, 1e9);
       // Queried the way the service queries it (window, then each percentile).
-      const service = new AnalysisService(store, new FakeClock());
+      const service = new AnalysisService(store, new FakeClock(), loadEnvironment({}));
       const kept: { at: number; post: Post }[] = [];
       let now = 1_700_000_000_000;
       for (let i = 0; i < 3000; i++) {

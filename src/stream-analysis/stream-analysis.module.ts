@@ -5,6 +5,7 @@ import { AnalysisScheduler } from './analysis.scheduler';
 import { AnalysisService } from './analysis.service';
 import { InMemoryPostStore } from './in-memory-post.store';
 import { PostStore } from './post.store';
+import { StreamAnalysisHealthIndicator } from './stream-analysis.health';
 import { StreamConsumer } from './stream-consumer';
 
 @Module({
@@ -13,6 +14,7 @@ import { StreamConsumer } from './stream-consumer';
     AnalysisService,
     StreamConsumer,
     AnalysisScheduler,
+    StreamAnalysisHealthIndicator,
     {
       provide: PostStore,
       useFactory: (env: Environment) =>
@@ -20,5 +22,6 @@ import { StreamConsumer } from './stream-consumer';
       inject: [Environment],
     },
   ],
+  exports: [StreamAnalysisHealthIndicator],
 })
 export class StreamAnalysisModule {}

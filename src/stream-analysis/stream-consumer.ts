@@ -1,5 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { EventSourceMessage, createParser } from 'eventsource-parser';
+import { Backoff } from '../common/backoff';
+import { Clock } from '../common/clock';
+import { errorText } from '../common/interval-job';
 import { Environment } from '../config/environment';
 import { AnalysisService } from './analysis.service';
 import { parsePost } from './post';
@@ -24,7 +27,7 @@ const BACKOFF_BASE_MS = 250;
  * The one upstream connection, for the whole process: reads the SSE stream with a
  * spec-following parser (multi-line data, comments, id, retry), sends Last-Event-ID on
  * reconnect, and reconnects after errors, non-200 answers, end of stream and silence
- * (idle watchdog) with capped exponential backoff and full jitter. Events larger than
+ * (idle watchdog) with capped exponential backoff and equal jitter. Events larger than
  * STREAM_MAX_EVENT_BYTES end the connection instead of growing a buffer.
  */
 @Injectable()
@@ -32,18 +35,23 @@ export class StreamConsumer implements OnApplicationBootstrap, OnApplicationShut
   private readonly logger = new Logger('StreamConsumer');
   private stopped = false;
   private abort: AbortController | null = null;
-  private wake: (() => void) | null = null;
+  /** Aborted at shutdown: ends a backoff wait at once. */
+  private readonly stopping = new AbortController();
+  private readonly backoff: Backoff;
   private lastEventId: string | undefined;
   private serverRetryMs: number | undefined;
   private running: Promise<void> | null = null;
   private readonly st: ConsumerStatus;
   /** Epoch ms of the last event; formatted only when status is asked for, not per event. */
   private lastEventMs: number | null = null;
+  private connectedSinceMs: number | null = null;
 
   constructor(
     private readonly env: Environment,
     private readonly analysis: AnalysisService,
+    private readonly clock: Clock,
   ) {
+    this.backoff = new Backoff(BACKOFF_BASE_MS, env.STREAM_BACKOFF_MAX_MS);
     this.st = {
       url: env.STREAM_URL,
       state: env.STREAM_ENABLED ? 'connecting' : 'disabled',
@@ -58,8 +66,11 @@ export class StreamConsumer implements OnApplicationBootstrap, OnApplicationShut
   }
 
   status(): ConsumerStatus {
-    const at = this.lastEventMs;
-    return { ...this.st, lastEventAt: at === null ? null : new Date(at).toISOString() };
+    return {
+      ...this.st,
+      connectedSince: iso(this.connectedSinceMs),
+      lastEventAt: iso(this.lastEventMs),
+    };
   }
 
   onApplicationBootstrap(): void {
@@ -69,32 +80,20 @@ export class StreamConsumer implements OnApplicationBootstrap, OnApplicationShut
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     this.abort?.abort(new Error('shutting down'));
-    this.wake?.();
+    this.stopping.abort();
     await this.running;
     this.st.state = 'stopped';
   }
 
   private async run(): Promise<void> {
-    let failures = 0;
     while (!this.stopped) {
       const gotEvents = await this.connectOnce();
       if (this.stopped) break;
       this.st.reconnects++;
-      failures = gotEvents ? 0 : failures + 1;
-      const cap = Math.min(
-        this.env.STREAM_BACKOFF_MAX_MS,
-        (this.serverRetryMs ?? BACKOFF_BASE_MS) * 2 ** Math.min(failures, 20),
-      );
-      const delay = cap / 2 + Math.random() * (cap / 2);
+      // A connection that delivered events was a success: back off from the base again.
+      if (gotEvents) this.backoff.reset();
       this.st.state = 'waiting';
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, delay);
-        this.wake = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
-      this.wake = null;
+      await this.clock.sleep(this.backoff.fail(this.serverRetryMs), this.stopping.signal);
     }
   }
 
@@ -122,7 +121,7 @@ export class StreamConsumer implements OnApplicationBootstrap, OnApplicationShut
         throw new Error(`upstream answered HTTP ${res.status}`);
       }
       this.st.state = 'connected';
-      this.st.connectedSince = new Date().toISOString();
+      this.connectedSinceMs = this.clock.now();
       const parser = createParser({
         maxBufferSize: this.env.STREAM_MAX_EVENT_BYTES,
         onEvent: (e) => {
@@ -144,11 +143,7 @@ export class StreamConsumer implements OnApplicationBootstrap, OnApplicationShut
       }
       throw new Error('upstream ended the stream');
     } catch (err) {
-      const reason: unknown = ac.signal.aborted ? ac.signal.reason : err;
-      const message =
-        typeof reason === 'object' && reason !== null && 'message' in reason
-          ? String(reason.message)
-          : String(reason);
+      const message = errorText(ac.signal.aborted ? ac.signal.reason : err);
       if (!this.stopped) {
         if (this.st.lastError !== message) this.logger.warn(`stream: ${message}; reconnecting`);
         this.st.lastError = message;
@@ -156,14 +151,14 @@ export class StreamConsumer implements OnApplicationBootstrap, OnApplicationShut
     } finally {
       clearTimeout(watchdog);
       ac.abort();
-      this.st.connectedSince = null;
+      this.connectedSinceMs = null;
     }
     return gotEvents;
   }
 
   private onEvent(e: EventSourceMessage): void {
     this.st.eventsReceived++;
-    this.lastEventMs = this.analysis.now();
+    this.lastEventMs = this.clock.now();
     if (e.id !== undefined) this.lastEventId = e.id;
     // The parser caps what it buffers across chunks; an event that arrived whole is
     // capped here.
@@ -179,4 +174,8 @@ export class StreamConsumer implements OnApplicationBootstrap, OnApplicationShut
     this.st.postsReceived++;
     void this.analysis.ingest(parsed.post);
   }
+}
+
+function iso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
 }

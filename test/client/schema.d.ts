@@ -129,10 +129,50 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Liveness and readiness
-         * @description Answers 200 while the process is up and every module can take work, 503 with the failing modules in `error` otherwise. Both carry the same health report.
+         * Full health report
+         * @description Every module with its figures. 200 while every module can do all of its work; 503, with each failing module under `error` and its `problems`, while any cannot: a cap reached (new metrics or rockets refused), a state file that cannot be written, an upstream stream that cannot be reached, a database that does not answer.
          */
         get: operations["Health_check"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Liveness: the process is up and answering
+         * @description Always 200 `{"status": "ok"}` while the process serves HTTP; it checks nothing else.
+         */
+        get: operations["Health_live"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Readiness: every dependency a module needs to serve is reachable
+         * @description 503 naming the module (under `error`) while a dependency it cannot serve without is unreachable: the api-metrics database. Caps and a failing upstream stream do not fail readiness: the instance still serves, and pulling it from its load balancer would only make that worse.
+         */
+        get: operations["Health_ready"];
         put?: never;
         post?: never;
         delete?: never;
@@ -288,6 +328,8 @@ export interface components {
              */
             accepted: number;
         };
+        /** @enum {string} */
+        AnalysisMode: "live" | "history";
         AnalysisStatusDto: {
             bytes: number;
             connectedSince: string | null;
@@ -625,10 +667,12 @@ export interface operations {
     Analysis_analyse: {
         parameters: {
             query: {
-                mode?: "live" | "history";
+                /** @description Go duration syntax, 5s to 24h: `5s`, `10m`, `1h30m`, `1.5h`, `300ms`. Up to STREAM_LIVE_MAX_MS (60 s) the request waits this long (live); longer ones answer at once. */
+                duration: string;
+                /** @description The engagement field. */
                 dimension: components["schemas"]["Dimension"];
-                /** @description Go duration, 5s to 24h: 5s, 10m, 1h30m. */
-                duration: unknown;
+                /** @description `live` waits `duration` (at most STREAM_LIVE_LIMIT_MS); `history` answers at once. */
+                mode?: components["schemas"]["AnalysisMode"];
             };
             header?: never;
             path?: never;
@@ -872,6 +916,144 @@ export interface operations {
         };
     };
     Health_check: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The Health Check is successful */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @example {
+                         *       "database": {
+                         *         "status": "up"
+                         *       }
+                         *     }
+                         */
+                        details?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        };
+                        /** @example {} */
+                        error?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } | null;
+                        /**
+                         * @example {
+                         *       "database": {
+                         *         "status": "up"
+                         *       }
+                         *     }
+                         */
+                        info?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } | null;
+                        /** @example ok */
+                        status?: string;
+                    };
+                };
+            };
+            /** @description The Health Check is not successful */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @example {
+                         *       "database": {
+                         *         "status": "up"
+                         *       },
+                         *       "redis": {
+                         *         "message": "Could not connect",
+                         *         "status": "down"
+                         *       }
+                         *     }
+                         */
+                        details?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        };
+                        /**
+                         * @example {
+                         *       "redis": {
+                         *         "message": "Could not connect",
+                         *         "status": "down"
+                         *       }
+                         *     }
+                         */
+                        error?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } | null;
+                        /**
+                         * @example {
+                         *       "database": {
+                         *         "status": "up"
+                         *       }
+                         *     }
+                         */
+                        info?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } | null;
+                        /** @example error */
+                        status?: string;
+                    };
+                };
+            };
+        };
+    };
+    Health_live: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The process is up. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    Health_ready: {
         parameters: {
             query?: never;
             header?: never;

@@ -1,10 +1,9 @@
 import { INestApplication } from '@nestjs/common';
+import { tempDir } from './temp-dir';
 import { Test } from '@nestjs/testing';
 import type { Server } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
 import { Clock } from '../../src/common/clock';
@@ -28,7 +27,7 @@ export async function startTestApp(
   options: { clock?: Clock } = {},
 ): Promise<TestApp> {
   // Each app gets its own DATA_DIR unless the test shares one on purpose (restarts).
-  const ownDir = env.DATA_DIR === undefined ? mkdtempSync(join(tmpdir(), 'beacon-test-')) : null;
+  const ownDir = env.DATA_DIR === undefined ? tempDir('beacon-test-') : null;
   const settings = {
     LOG_LEVEL: 'warn',
     JOBS_ENABLED: 'false',

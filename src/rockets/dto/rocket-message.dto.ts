@@ -13,17 +13,19 @@ import {
   ValidateNested,
 } from 'class-validator';
 
-export const MESSAGE_TYPES = [
-  'RocketLaunched',
-  'RocketSpeedIncreased',
-  'RocketSpeedDecreased',
-  'RocketExploded',
-  'RocketMissionChanged',
-] as const;
-export type MessageType = (typeof MESSAGE_TYPES)[number];
+import {
+  ACCEPT_STATUSES,
+  AcceptStatus,
+  MAX_TEXT,
+  MESSAGE_TYPES,
+  MessageAccepted,
+  MessageType,
+  RocketExploded,
+  RocketLaunched,
+  RocketMissionChanged,
+  SpeedChange,
+} from '../rocket';
 
-/** Longest string any field may hold; keeps one message's memory bounded. */
-export const MAX_TEXT = 200;
 const MAX_INT = Number.MAX_SAFE_INTEGER;
 
 export class MetadataDto {
@@ -57,7 +59,7 @@ export class MetadataDto {
   messageType!: MessageType;
 }
 
-export class RocketLaunchedDto {
+export class RocketLaunchedDto implements RocketLaunched {
   @ApiProperty({ example: 'Falcon-9', maxLength: MAX_TEXT })
   @IsString()
   @IsNotEmpty()
@@ -77,7 +79,7 @@ export class RocketLaunchedDto {
   mission!: string;
 }
 
-class SpeedChangeDto {
+class SpeedChangeDto implements SpeedChange {
   @ApiProperty({ example: 3000, type: 'integer', minimum: 0 })
   @IsInt()
   @Min(0)
@@ -88,7 +90,7 @@ class SpeedChangeDto {
 export class RocketSpeedIncreasedDto extends SpeedChangeDto {}
 export class RocketSpeedDecreasedDto extends SpeedChangeDto {}
 
-export class RocketExplodedDto {
+export class RocketExplodedDto implements RocketExploded {
   @ApiProperty({ example: 'PRESSURE_VESSEL_FAILURE', maxLength: MAX_TEXT })
   @IsString()
   @IsNotEmpty()
@@ -96,7 +98,7 @@ export class RocketExplodedDto {
   reason!: string;
 }
 
-export class RocketMissionChangedDto {
+export class RocketMissionChangedDto implements RocketMissionChanged {
   @ApiProperty({ example: 'SHUTTLE_MIR', maxLength: MAX_TEXT })
   @IsString()
   @IsNotEmpty()
@@ -112,7 +114,7 @@ export const PAYLOAD_CLASSES = {
   RocketMissionChanged: RocketMissionChangedDto,
 } as const;
 
-export type RocketPayload =
+export type RocketPayloadDto =
   | RocketLaunchedDto
   | RocketSpeedIncreasedDto
   | RocketSpeedDecreasedDto
@@ -136,13 +138,10 @@ export class RocketMessageDto {
     anyOf: Object.values(PAYLOAD_CLASSES).map((c) => ({ $ref: getSchemaPath(c) })),
   })
   @IsObject()
-  message!: RocketPayload;
+  message!: RocketPayloadDto;
 }
 
-export const ACCEPT_STATUSES = ['applied', 'buffered', 'duplicate', 'ignored'] as const;
-export type AcceptStatus = (typeof ACCEPT_STATUSES)[number];
-
-export class MessageAcceptedDto {
+export class MessageAcceptedDto implements MessageAccepted {
   @ApiProperty({ example: '193270a9-c9cf-404a-8f83-838e71d9ae67' })
   channel!: string;
 

@@ -1,9 +1,17 @@
 import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
+import {
+  ROCKET_STATUSES,
+  RocketStatus,
+  SORT_FIELDS,
+  SORT_ORDERS,
+  SortField,
+  SortOrder,
+} from '../rocket';
+import { RocketState } from '../rocket-channel';
 
-const STATUSES = ['active', 'exploded', 'pending'];
-
-export class RocketStateDto {
+/** `reason` is left out until the rocket explodes. */
+export class RocketStateDto implements Omit<RocketState, 'reason'> {
   @ApiProperty({ description: 'The channel.', example: '193270a9-c9cf-404a-8f83-838e71d9ae67' })
   id!: string;
 
@@ -22,13 +30,13 @@ export class RocketStateDto {
   mission!: string | null;
 
   @ApiProperty({
-    enum: STATUSES,
+    enum: ROCKET_STATUSES,
     enumName: 'RocketStatus',
     description:
       '`pending`: messages are buffered but message 1 has not arrived; ' +
       '`exploded`: final; `active` otherwise.',
   })
-  status!: string;
+  status!: RocketStatus;
 
   @ApiProperty()
   exploded!: boolean;
@@ -68,18 +76,14 @@ export class RocketSummaryDto extends PickType(RocketStateDto, [
   'updatedAt',
 ] as const) {}
 
-export const SORT_FIELDS = ['id', 'type', 'speed', 'mission', 'status', 'updatedAt'] as const;
-export type SortField = (typeof SORT_FIELDS)[number];
-export const ORDERS = ['asc', 'desc'] as const;
-
 export class ListRocketsQueryDto {
   @ApiPropertyOptional({ enum: SORT_FIELDS, default: 'id' })
   @IsOptional()
   @IsIn(SORT_FIELDS)
   sort?: SortField;
 
-  @ApiPropertyOptional({ enum: ORDERS, default: 'asc' })
+  @ApiPropertyOptional({ enum: SORT_ORDERS, default: 'asc' })
   @IsOptional()
-  @IsIn(ORDERS)
-  order?: (typeof ORDERS)[number];
+  @IsIn(SORT_ORDERS)
+  order?: SortOrder;
 }

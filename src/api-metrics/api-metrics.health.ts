@@ -1,0 +1,38 @@
+import { Injectable } from '@nestjs/common';
+import { HealthIndicator, ModuleHealth, healthy } from '../common/health';
+import { ApiMetricsService } from './api-metrics.service';
+import { LiveFeed } from './live-feed';
+import { MetricsUdpListener } from './metrics-udp.listener';
+
+/**
+ * Down, and not ready, while the database does not answer: queries fail with 503 then.
+ * Ingest goes on meanwhile (records queue up to API_METRICS_QUEUE_MAX and drain when the
+ * database returns), which `queued` and `droppedQueueFull` show.
+ */
+@Injectable()
+export class ApiMetricsHealthIndicator extends HealthIndicator {
+  readonly key = 'apiMetrics';
+
+  constructor(
+    private readonly metrics: ApiMetricsService,
+    private readonly udp: MetricsUdpListener,
+    private readonly live: LiveFeed,
+  ) {
+    super();
+  }
+
+  async check(): Promise<ModuleHealth> {
+    if (!this.metrics.enabled) return healthy({ enabled: false });
+    const unreachable = await this.metrics.probe();
+    return {
+      problems: [],
+      unreachable: unreachable === null ? [] : [`database: ${unreachable}`],
+      details: {
+        enabled: true,
+        ...this.metrics.stats(),
+        udp: this.udp.stats(),
+        websocket: this.live.stats(),
+      },
+    };
+  }
+}

@@ -1,0 +1,36 @@
+import { Injectable } from '@nestjs/common';
+import { HealthIndicator, ModuleHealth } from '../common/health';
+import { RequestCounterService } from './request-counter.service';
+
+/**
+ * Down while its state file cannot be written: the count stays exact in memory, but a
+ * restart now would lose what was not written. Not a readiness failure: counting goes on,
+ * and the next successful write rewrites the whole window.
+ */
+@Injectable()
+export class RequestCounterHealthIndicator extends HealthIndicator {
+  readonly key = 'requestCounter';
+
+  constructor(private readonly counter: RequestCounterService) {
+    super();
+  }
+
+  async check(): Promise<ModuleHealth> {
+    const s = this.counter.stats();
+    return {
+      problems: s.lastError === null ? [] : [s.lastError],
+      unreachable: [],
+      details: {
+        enabled: this.counter.enabled,
+        file: s.file,
+        persisting: s.lastError === null,
+        lastError: s.lastError,
+        lastFlushAt: s.lastFlushAt === null ? null : new Date(s.lastFlushAt).toISOString(),
+        bytesWritten: s.bytesWritten,
+        flushes: s.flushes,
+        compactions: s.compactions,
+        loadMs: Math.round(s.loadMs * 100) / 100,
+      },
+    };
+  }
+}
