@@ -14,7 +14,7 @@ import { Server } from './lib';
 type StartBeacon = (env?: Record<string, string>) => Promise<Server>;
 
 interface Health {
-  info: {
+  details: {
     apiMetrics: { udp: { port: number; datagrams: number }; written: number; queued: number };
     latency: { statsd: { port: number; datagrams: number; samples: number } };
   };
@@ -115,17 +115,17 @@ export async function udpIngest(
       return b;
     };
     for (const rate of rates) {
-      const h0 = (await health(beacon)).info.apiMetrics.udp;
+      const h0 = (await health(beacon)).details.apiMetrics.udp;
       const sent = await blast(h0.port, rate, seconds, make);
       await sleep(1000);
-      const beaconGot = (await health(beacon)).info.apiMetrics.udp.datagrams - h0.datagrams;
+      const beaconGot = (await health(beacon)).details.apiMetrics.udp.datagrams - h0.datagrams;
       const b0 = await base.received();
       await blast(base.udpPort, rate, seconds, make);
       await sleep(1000);
       const baseGot = (await base.received()) - b0;
       out.push({ rate, sent, beacon: beaconGot, baseline: baseGot });
       // Let the writer drain before the next rate.
-      for (let i = 0; i < 100 && (await health(beacon)).info.apiMetrics.queued > 0; i++)
+      for (let i = 0; i < 100 && (await health(beacon)).details.apiMetrics.queued > 0; i++)
         await sleep(100);
     }
   } finally {
@@ -154,10 +154,10 @@ export async function statsdIngest(
       ),
     );
     for (const rate of datagramRates) {
-      const s0 = (await health(beacon)).info.latency.statsd;
+      const s0 = (await health(beacon)).details.latency.statsd;
       const sent = await blast(s0.port, rate, seconds, (i) => bodies[i % 16]);
       await sleep(1000);
-      const s1 = (await health(beacon)).info.latency.statsd;
+      const s1 = (await health(beacon)).details.latency.statsd;
       out.push({ rate, sentSamples: sent * 50, recorded: s1.samples - s0.samples });
     }
   } finally {
@@ -234,7 +234,7 @@ export async function wsFanOut(
   });
   const base = await startSeedBaseline();
   try {
-    const udpPort = (await health(beacon)).info.apiMetrics.udp.port;
+    const udpPort = (await health(beacon)).details.apiMetrics.udp.port;
     const wsBeacon = `${beacon.url.replace('http', 'ws')}/ws`;
     const ours = await runFanOut(wsBeacon, udpPort, clients, rate, seconds);
     const theirs = await runFanOut(

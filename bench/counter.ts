@@ -17,12 +17,12 @@ import { MillisecondWindow } from '../src/request-counter/ms-window';
 import { Server, cpuSeconds, load } from './lib';
 
 interface CounterHealth {
-  info: { requestCounter: { bytesWritten: number; flushes: number; loadMs: number } };
+  details: { requestCounter: { bytesWritten: number; flushes: number; loadMs: number } };
 }
 
 export async function counterStats(server: Server) {
   const health = (await (await fetch(`${server.url}/health`)).json()) as CounterHealth;
-  return health.info.requestCounter;
+  return health.details.requestCounter;
 }
 
 /** A cheap route, so that what counting costs is not hidden behind the handler's work. */

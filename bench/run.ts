@@ -6,7 +6,7 @@
  *
  * BENCH_DURATION (s, default 10) and BENCH_CONNECTIONS (default 50) tune the runs;
  * BENCH_ROUNDS (default 3) alternating rounds for baseline comparisons;
- * BENCH_ONLY=post,read,batch,memory,counter,counter-io,counter-load,rockets-program,
+ * BENCH_ONLY=idle,post,read,batch,memory,counter,counter-io,counter-load,rockets-program,
  * rockets-keepalive,rockets-list,stream-history,stream-ingest,udp,statsd,rows,ws runs only those.
  */
 import { execSync } from 'node:child_process';
@@ -25,6 +25,7 @@ import { rowsPerSecond, statsdIngest, udpIngest, wsFanOut } from './api-metrics'
 import { ISOLATED_ENV } from '../test/helpers/isolated-env';
 import { keepAliveMessages, listTenThousand, testProgramRun } from './rockets';
 import { historyQuery, ingestRate } from './stream';
+import { idleFootprint } from './idle';
 import { LoadResult, Server, load, randomBatchBody, randomLatencyBody, startServer } from './lib';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
@@ -132,6 +133,17 @@ async function main(): Promise<void> {
     });
 
   try {
+    if (wanted('idle')) {
+      for (const f of await idleFootprint()) {
+        figure({
+          scenario: `idle: npm start defaults, every module on, 20 s after start (${f.run})`,
+          rssMb: f.rssMb,
+          vs: `${f.rssMb.toFixed(0)} MB RSS summed over ${f.processes} processes (target ≤ 250); PSS ${f.pssMb.toFixed(0)} MB`,
+          note: `listening after ${Math.round(f.readyMs)} ms; ${f.postgresStart}; SIGTERM: ${f.stop}`,
+        });
+      }
+    }
+
     if (wanted('post')) {
       // Both up at once and measured in alternating rounds, so drift in the shared
       // machine's speed lands on both sides instead of skewing the ratio.

@@ -3,6 +3,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { WsAdapter } from '@nestjs/platform-ws';
 import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
+import { BeaconNestLogger } from './common/nest-logger';
 import { Environment } from './config/environment';
 import { buildOpenApiDocument } from './openapi/openapi-document';
 
@@ -13,7 +14,7 @@ import { buildOpenApiDocument } from './openapi/openapi-document';
 export function configureApp(app: INestApplication): void {
   const express = app as NestExpressApplication;
   const env = app.get(Environment);
-  express.useLogger(app.get(Logger));
+  express.useLogger(new BeaconNestLogger(app.get(Logger)));
   express.useBodyParser('json', { limit: env.BODY_LIMIT });
   express.disable('x-powered-by');
   // Express hashes every response body for a weak ETag. Nothing here is fetched

@@ -1,30 +1,80 @@
+import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Logger } from 'nestjs-pino';
+import { Logger, PinoLogger } from 'nestjs-pino';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import pino from 'pino';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
-import { Environment } from './config/environment';
+import { BeaconNestLogger } from './common/nest-logger';
+import { ShutdownReport } from './common/shutdown-report';
+import { Environment, InvalidEnvironmentError, loadEnvironment } from './config/environment';
+import { EmbeddedPostgresError } from './api-metrics/embedded-postgres';
+import { DataDirError } from './request-counter/file-request-counter.store';
 
-async function bootstrap(): Promise<void> {
-  // abortOnError off: a start-up failure reaches the handler below and is logged as JSON.
-  const app = await NestFactory.create(AppModule.forRoot(), {
-    bufferLogs: true,
-    abortOnError: false,
-  });
-  configureApp(app);
-  app.enableShutdownHooks();
-  const env = app.get(Environment);
-  await app.listen(env.PORT, env.HOST);
+/**
+ * The entry point `npm start` runs. Start-up logs go out as they happen (no buffering, so
+ * each carries its real time); anything that stops start-up is one `fatal` JSON line and
+ * exit 1; SIGTERM or SIGINT stops gracefully: intake closes, every module flushes, one
+ * `Beacon stopped` line says what was flushed, exit 0.
+ */
+async function main(): Promise<void> {
+  let env: Environment;
+  try {
+    // Validated here first, so a bad setting is reported before Nest prints anything.
+    env = loadEnvironment(process.env);
+  } catch (err) {
+    return fatal(pino({ name: 'beacon' }), err);
+  }
+  const root = pino({ level: env.LOG_LEVEL });
+  process.on('uncaughtException', (err) => fatal(root, err));
+  process.on('unhandledRejection', (err) => fatal(root, err));
+  let app: INestApplication;
+  try {
+    app = await NestFactory.create(AppModule.forRoot(), {
+      logger: new BeaconNestLogger(new Logger(new PinoLogger({ pinoHttp: { logger: root } }), {})),
+      abortOnError: false,
+    });
+    configureApp(app);
+    await app.listen(env.PORT, env.HOST);
+  } catch (err) {
+    return fatal(root, err);
+  }
   // The bound port, not the configured one: PORT=0 picks a free port (tests use this).
   const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
-  app.get(Logger).log(`Beacon listening on http://${env.HOST}:${port} (Swagger UI at /swagger)`);
+  root.info(`Beacon listening on http://${env.HOST}:${port} (Swagger UI at /swagger)`);
+
+  const report = app.get(ShutdownReport);
+  let stopping = false;
+  const stop = async (signal: NodeJS.Signals) => {
+    // A terminal's Ctrl-C reaches both npm and Beacon, and npm forwards it: one stop only.
+    if (stopping) return;
+    stopping = true;
+    const started = performance.now();
+    try {
+      await app.close();
+    } catch (err) {
+      return fatal(root, err);
+    }
+    root.info(
+      { signal, stopMs: Math.round(performance.now() - started), flushed: report.toJSON() },
+      'Beacon stopped',
+    );
+    root.flush(() => process.exit(0));
+  };
+  process.on('SIGTERM', (s) => void stop(s));
+  process.on('SIGINT', (s) => void stop(s));
 }
 
-bootstrap().catch((err: unknown) => {
-  // The app logger may not exist yet (bad configuration), so log with a bare pino.
-  const log = pino({ name: 'beacon' }, pino.destination({ sync: true }));
-  log.fatal({ err }, err instanceof Error ? err.message : String(err));
-  process.exit(1);
-});
+/** Errors whose message tells the operator what to fix; a stack would only hide it. */
+const OPERATOR_ERRORS = [InvalidEnvironmentError, DataDirError, EmbeddedPostgresError];
+
+function fatal(log: pino.Logger, err: unknown): void {
+  const message = err instanceof Error ? err.message : String(err);
+  if (OPERATOR_ERRORS.some((kind) => err instanceof kind)) log.fatal(message);
+  else log.fatal({ err }, message);
+  log.flush(() => process.exit(1));
+}
+
+void main();

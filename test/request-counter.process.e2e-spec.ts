@@ -15,7 +15,7 @@ import { ServerProcess, startServerProcess } from './helpers/server-process';
 
 /**
  * The real server as a child process: killed with SIGKILL under load, stopped with
- * SIGTERM, started on damaged files. These are the promises the README makes.
+ * SIGTERM, started on damaged files. These are the promises docs/design.md makes.
  */
 describe('request counter across process restarts and crashes (e2e)', () => {
   jest.setTimeout(120_000);

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool, PoolConfig } from 'pg';
 import { EmbeddedPostgres, startEmbeddedPostgres } from './embedded-postgres';
 
@@ -13,6 +14,8 @@ export interface SqlEngine {
   exec(sql: string): Promise<void>;
   close(): Promise<void>;
 }
+
+const CLOSE_WAIT_MS = 5000;
 
 /** The embedded server's cluster lives in its own folder under DATA_DIR. */
 export const EMBEDDED_DIR = 'api-metrics.pg';
@@ -59,6 +62,14 @@ function poolEngine(name: SqlEngine['name'], config: PoolConfig, events: EngineE
   });
   // Without a listener an idle connection dropped by the server would crash the process.
   pool.on('error', (err) => events.onIdleError?.(err));
+  // pool.end() resolves once it has asked every connection to end, not once they have;
+  // closing waits for the last one, so a server stopped right after sees no live session.
+  let open = 0;
+  let allGone: (() => void) | null = null;
+  pool.on('connect', () => open++);
+  pool.on('remove', () => {
+    if (--open === 0) allGone?.();
+  });
   return {
     name,
     query: async <T>(sql: string, params?: unknown[]) =>
@@ -75,6 +86,11 @@ function poolEngine(name: SqlEngine['name'], config: PoolConfig, events: EngineE
         throw err;
       }
     },
-    close: () => pool.end(),
+    close: async () => {
+      const gone = open === 0 ? Promise.resolve() : new Promise<void>((r) => (allGone = r));
+      await pool.end();
+      // Bounded, so a connection that never says goodbye cannot hold shutdown.
+      await Promise.race([gone, sleep(CLOSE_WAIT_MS, undefined, { ref: false })]);
+    },
   };
 }

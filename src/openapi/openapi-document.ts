@@ -9,7 +9,7 @@ const DESCRIPTION = [
 
 const API_METRICS_TAG =
   "API performance records. They arrive over UDP in the seed's binary protocol " +
-  '(METRICS_UDP_PORT, default 5000; see the README for the datagram layout), are written to ' +
+  '(METRICS_UDP_PORT, default 5000; docs/api.md has the datagram layout), are written to ' +
   'PostgreSQL (an embedded one by default) in batches, and stream live over the WebSocket ' +
   '`/ws` (optional `?route=` filter): each message is a record ' +
   '`{route, method, timestamp, time, status}`, or an array of records when several arrived ' +

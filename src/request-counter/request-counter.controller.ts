@@ -24,7 +24,7 @@ export class RequestCounterController {
     description:
       'Exact count, to the millisecond, of every HTTP request the server received in the ' +
       'last COUNTER_WINDOW_SECONDS (any path, method or outcome, this request included). ' +
-      'The count survives restarts; see the README for what a crash can lose. ' +
+      'The count survives restarts; docs/design.md says what a crash can lose. ' +
       "JSON by default; `Accept: text/plain` gets the seed's one-line answer.",
   })
   @ApiOkResponse({

@@ -110,7 +110,7 @@ export interface paths {
         };
         /**
          * Requests received in the last window
-         * @description Exact count, to the millisecond, of every HTTP request the server received in the last COUNTER_WINDOW_SECONDS (any path, method or outcome, this request included). The count survives restarts; see the README for what a crash can lose. JSON by default; `Accept: text/plain` gets the seed's one-line answer.
+         * @description Exact count, to the millisecond, of every HTTP request the server received in the last COUNTER_WINDOW_SECONDS (any path, method or outcome, this request included). The count survives restarts; docs/design.md says what a crash can lose. JSON by default; `Accept: text/plain` gets the seed's one-line answer.
          */
         get: operations["RequestCounter_read"];
         put?: never;
