@@ -26,6 +26,7 @@ import { ISOLATED_ENV } from '../test/helpers/isolated-env';
 import { keepAliveMessages, listTenThousand, testProgramRun } from './rockets';
 import { historyQuery, ingestRate } from './stream';
 import { idleFootprint } from './idle';
+import { LOCAL_DATABASE_URL } from '../test/helpers/postgres';
 import { LoadResult, Server, load, randomBatchBody, randomLatencyBody, startServer } from './lib';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
@@ -118,6 +119,8 @@ async function readUnderWrites(server: Server, path: string) {
 }
 
 async function main(): Promise<void> {
+  // The api-metrics scenarios use the machine's PostgreSQL server, as the tests do.
+  process.env.TEST_DATABASE_URL ??= LOCAL_DATABASE_URL;
   execSync('npx nest build', { stdio: 'inherit' });
   const dataDir = tempDir('beacon-bench-');
   const beaconEnv = {
