@@ -129,7 +129,7 @@ async function main(): Promise<void> {
     ...ISOLATED_ENV,
   };
   const startBeacon = (env: Record<string, string> = {}) =>
-    startServer(['dist/main.js'], { ...beaconEnv, ...env }, '/health');
+    startServer(['dist/main.js'], { ...beaconEnv, ...env }, '/health/live');
   const startBaseline = () =>
     startServer(['-r', 'ts-node/register/transpile-only', 'bench/baseline-app.ts'], {
       TS_NODE_PROJECT: 'tsconfig.json',

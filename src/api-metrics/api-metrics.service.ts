@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { InvalidArgumentError, NotFoundError, UnavailableError } from '../common/domain-errors';
-import { errorText } from '../common/interval-job';
+import { errorText } from '../common/error-text';
 import { ShutdownReport } from '../common/shutdown-report';
 import { Environment } from '../config/environment';
 import { LatencyService } from '../latency/latency.service';

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Mutex } from 'async-mutex';
 import { Backoff } from '../common/backoff';
 import { Clock } from '../common/clock';
-import { errorText } from '../common/interval-job';
+import { errorText } from '../common/error-text';
 import { ApiMetricRecord } from './api-metric';
 import { BatchRejectedError } from './api-metrics.store';
 

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { errorText } from './error-text';
 
 /**
  * Registers a scheduled job that runs `job` every `everyMs`. A run that rejects is logged
@@ -27,8 +28,4 @@ export function removeIntervalJobs(registry: SchedulerRegistry, names: readonly 
   for (const name of names) {
     if (registry.doesExist('interval', name)) registry.deleteInterval(name);
   }
-}
-
-export function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { EventSourceMessage, createParser } from 'eventsource-parser';
 import { Backoff } from '../common/backoff';
 import { Clock } from '../common/clock';
-import { errorText } from '../common/interval-job';
+import { errorText } from '../common/error-text';
 import { Environment } from '../config/environment';
 import { AnalysisService } from './analysis.service';
 import { parsePost } from './post';
