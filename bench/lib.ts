@@ -1,7 +1,9 @@
 import autocannon from 'autocannon';
-import { ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -105,4 +107,70 @@ export function randomLatencyBody(): string {
 
 export function randomBatchBody(size: number): string {
   return JSON.stringify({ latencies_ns: Array.from({ length: size }, randomLatency) });
+}
+
+/**
+ * A load run with wrk (C, a fraction of autocannon's CPU per request), for scenarios where
+ * the load generator's own CPU on this 2-core machine would cap what the servers show.
+ * `body` is a Lua expression for each request's body. Needs `wrk` (apt-get install wrk).
+ */
+export async function wrkLoad(opts: {
+  url: string;
+  connections: number;
+  threads: number;
+  duration: number;
+  method?: string;
+  body?: string;
+}): Promise<LoadResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'beacon-wrk-'));
+  const script = join(dir, 'load.lua');
+  writeFileSync(
+    script,
+    [
+      `wrk.method = "${opts.method ?? 'GET'}"`,
+      'wrk.headers["Content-Type"] = "application/json"',
+      opts.body ? `request = function() return wrk.format(nil, nil, nil, ${opts.body}) end` : '',
+    ].join('\n'),
+  );
+  const args = [
+    `-t${opts.threads}`,
+    `-c${opts.connections}`,
+    `-d${opts.duration}s`,
+    '--latency',
+    '-s',
+    script,
+    opts.url,
+  ];
+  const text = await new Promise<string>((resolve, reject) =>
+    execFile('wrk', args, (err, stdout) =>
+      err ? reject(new Error(err.message)) : resolve(stdout),
+    ),
+  );
+  rmSync(dir, { recursive: true, force: true });
+  const ms = (label: string) => {
+    const m = new RegExp(`^\\s*${label}%\\s+([\\d.]+)(us|ms|s)`, 'm').exec(text);
+    if (!m) return NaN;
+    return Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1);
+  };
+  const total = Number(/(\d+) requests in/.exec(text)?.[1] ?? 0);
+  const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(text);
+  return {
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1] ?? NaN),
+    p50: ms('50'),
+    p99: ms('99'),
+    errors: errors ? errors.slice(1).reduce((n, x) => n + Number(x), 0) : 0,
+    non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(text)?.[1] ?? 0),
+    total,
+  };
+}
+
+/** Whether wrk is on the PATH. */
+export function hasWrk(): boolean {
+  try {
+    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch (err) {
+    // wrk --version exits 1 after printing its version.
+    return (err as { status?: number }).status === 1;
+  }
 }

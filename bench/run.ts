@@ -7,7 +7,8 @@
  * BENCH_DURATION (s, default 10) and BENCH_CONNECTIONS (default 50) tune the runs;
  * BENCH_ROUNDS (default 3) alternating rounds for baseline comparisons;
  * BENCH_ONLY=idle,post,read,batch,memory,counter,counter-io,counter-load,rockets-program,
- * rockets-keepalive,rockets-list,stream-history,stream-ingest,udp,statsd,rows,ws runs only those.
+ * rockets-keepalive,rockets-list,stream-history,stream-ingest,udp,statsd,rows,ws,shared,
+ * shared-lag,shared-catchup runs only those.
  */
 import { execSync } from 'node:child_process';
 import { tempDir } from '../test/helpers/temp-dir';
@@ -26,6 +27,7 @@ import { ISOLATED_ENV } from '../test/helpers/isolated-env';
 import { keepAliveMessages, listTenThousand, testProgramRun } from './rockets';
 import { historyQuery, ingestRate } from './stream';
 import { idleFootprint } from './idle';
+import { catchUp, replicationLag, sharedThroughput } from './shared';
 import { LOCAL_DATABASE_URL } from '../test/helpers/postgres';
 import { LoadResult, Server, load, randomBatchBody, randomLatencyBody, startServer } from './lib';
 
@@ -145,6 +147,78 @@ async function main(): Promise<void> {
           note: `listening after ${Math.round(f.readyMs)} ms; ${f.postgresStart}; SIGTERM: ${f.stop}`,
         });
       }
+    }
+
+    if (wanted('shared')) {
+      const f = await sharedThroughput(startBeacon, DURATION, CONNECTIONS, ROUNDS);
+      const rps = (runs: LoadResult[]) => runs.map((x) => Math.round(x.rps)).join(', ');
+      const m = median(f.memory);
+      row('memory mode: POST /metrics/{id}/latency, 1 instance', m, NaN, {
+        note: `median of ${ROUNDS}: ${rps(f.memory)}`,
+      });
+      const one = median(f.redisOne);
+      row('redis mode: POST /metrics/{id}/latency, 1 instance', one, NaN, {
+        vs: `${((100 * one.rps) / m.rps).toFixed(1)}% of memory mode (target ≥ 75%)`,
+        note: `median of ${ROUNDS}: ${rps(f.redisOne)}`,
+      });
+      const two = median(f.redisTwo);
+      row('redis mode: POST /metrics/{id}/latency, 2 instances, load spread', two, NaN, {
+        vs: `${(two.rps / m.rps).toFixed(2)}× one memory instance (target ≥ 1.6×)`,
+        note: `median of ${ROUNDS}: ${rps(f.redisTwo)}; both instances fold every write`,
+      });
+      const mm = median(f.memoryMessages);
+      row('memory mode: POST /messages, 1 instance', mm, NaN, {
+        note: `median of ${ROUNDS}: ${rps(f.memoryMessages)}`,
+      });
+      const rm = median(f.redisMessages);
+      row('redis mode: POST /messages, 1 instance', rm, NaN, {
+        vs: `${((100 * rm.rps) / mm.rps).toFixed(1)}% of memory mode (target ≥ 75%)`,
+        note: `median of ${ROUNDS}: ${rps(f.redisMessages)}`,
+      });
+      const mr = median(f.memoryReads);
+      const rr = median(f.redisReads);
+      row('redis mode: GET /metrics/{id}, 1 instance', rr, NaN, {
+        vs: `${((100 * rr.rps) / mr.rps).toFixed(1)}% of memory mode's ${Math.round(mr.rps)} req/s (reads are local)`,
+        note: `median of ${ROUNDS}: ${rps(f.redisReads)} vs ${rps(f.memoryReads)}`,
+      });
+    }
+
+    if (wanted('shared-lag')) {
+      const { lagsMs, background } = await replicationLag(startBeacon, 2000, 200);
+      const sorted = [...lagsMs].sort((x, y) => x - y);
+      const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+      figure({
+        scenario: 'redis mode: replication lag, write on A to visible on B, 2,000 writes/s on A',
+        rps: background.rps,
+        p50: q(0.5),
+        p99: q(0.99),
+        vs: `p50 ${q(0.5).toFixed(1)} ms, p99 ${q(0.99).toFixed(1)} ms (target p99 ≤ 50 ms)`,
+        note: `${lagsMs.length} probes, max ${sorted.at(-1)!.toFixed(1)} ms; background ${Math.round(background.rps)} writes/s, ${background.non2xx} non-2xx`,
+      });
+    }
+
+    if (wanted('shared-catchup')) {
+      const c = await catchUp(startBeacon, 1_000_000, 20, 10_000);
+      figure({
+        scenario: `redis mode: fresh instance catching up on ${c.samples.toLocaleString('en-US')} samples + ${c.messages.toLocaleString('en-US')} rocket messages`,
+        vs: `ready in ${(c.readyMs / 1000).toFixed(2)} s (target ≤ 5 s)`,
+        note: c.logs
+          .map(
+            (l) =>
+              `${l.name}: ${Math.round(l.catchUpMs)} ms, ${l.snapshotsLoaded} snapshot, ${l.entriesApplied} entries`,
+          )
+          .join('; '),
+      });
+      figure({
+        scenario: 'redis mode: Redis memory (INFO used_memory) per stored latency sample',
+        vs: `${c.redisBytesPerSample.toFixed(1)} B/sample`,
+        note: 'batches of 10,000; the snapshot plus log entries still inside the 60 s trim grace',
+      });
+      figure({
+        scenario: 'redis mode: Redis memory per rocket message',
+        vs: `${c.redisBytesPerMessage.toFixed(1)} B/message`,
+        note: 'one message per entry, still inside the 60 s trim grace, plus the snapshot (20 rockets)',
+      });
     }
 
     if (wanted('post')) {

@@ -11,6 +11,7 @@ import { HealthModule } from './health/health.module';
 import { LatencyModule } from './latency/latency.module';
 import { RequestCounterModule } from './request-counter/request-counter.module';
 import { RocketsModule } from './rockets/rockets.module';
+import { SharedStateModule } from './shared-state/shared-state.module';
 import { StreamAnalysisModule } from './stream-analysis/stream-analysis.module';
 
 @Module({})
@@ -35,6 +36,7 @@ export class AppModule {
         }),
         ScheduleModule.forRoot(),
         CommonModule,
+        SharedStateModule,
         HealthModule,
         LatencyModule,
         ApiMetricsModule,

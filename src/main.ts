@@ -1,11 +1,13 @@
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger, PinoLogger } from 'nestjs-pino';
+import cluster from 'node:cluster';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import pino from 'pino';
 import { AppModule } from './app.module';
+import { runPrimary } from './cluster';
 import { configureApp } from './app.setup';
 import { BeaconNestLogger } from './common/nest-logger';
 import { ShutdownReport } from './common/shutdown-report';
@@ -30,6 +32,13 @@ async function main(): Promise<void> {
   const root = pino({ level: env.LOG_LEVEL });
   process.on('uncaughtException', (err) => fatal(root, err));
   process.on('unhandledRejection', (err) => fatal(root, err));
+  if (env.WORKERS > 1 && cluster.isPrimary) {
+    try {
+      return await runPrimary(env, root);
+    } catch (err) {
+      return fatal(root, err);
+    }
+  }
   let app: INestApplication;
   try {
     app = await NestFactory.create(AppModule.forRoot(), {
@@ -65,6 +74,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', (s) => void stop(s));
   process.on('SIGINT', (s) => void stop(s));
+  // A cluster worker whose primary is gone (even by SIGKILL) stops too, rather than linger.
+  if (cluster.isWorker) process.on('disconnect', () => void stop('SIGTERM'));
 }
 
 /** Errors whose message tells the operator what to fix; a stack would only hide it. */

@@ -34,7 +34,14 @@ describe('health (e2e)', () => {
     const full = await health();
     expect(full.status).toBe(200);
     expect(Object.keys(full.body.info!).sort()).toEqual(
-      ['apiMetrics', 'latency', 'requestCounter', 'rockets', 'streamAnalysis'].sort(),
+      [
+        'apiMetrics',
+        'latency',
+        'requestCounter',
+        'rockets',
+        'sharedState',
+        'streamAnalysis',
+      ].sort(),
     );
     expect(Object.values(full.body.info!).every((m) => m.status === 'up')).toBe(true);
     expect(await health('/health/live')).toEqual({ status: 200, body: { status: 'ok' } });

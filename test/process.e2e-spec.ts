@@ -2,6 +2,7 @@ import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeMetricsData } from '../src/api-metrics/metrics-datagram';
+import { ensureBuilt } from './helpers/build';
 import { eventually } from './helpers/eventually';
 import { ISOLATED_ENV } from './helpers/isolated-env';
 import { tempDir } from './helpers/temp-dir';
@@ -52,7 +53,7 @@ describe('process: start, stop and failure as an operator sees them (e2e)', () =
   beforeAll(() => {
     // `npm start` builds first (prestart); here the build is made once, and each test
     // starts what npm start would with that step skipped (--ignore-scripts).
-    execFileSync('npx', ['nest', 'build'], { cwd: ROOT, stdio: 'ignore' });
+    ensureBuilt();
   });
   beforeEach(() => {
     dir = tempDir('beacon-process-');

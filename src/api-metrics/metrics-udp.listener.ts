@@ -50,7 +50,8 @@ export class MetricsUdpListener implements OnModuleInit, BeforeApplicationShutdo
   ) {}
 
   async onModuleInit(): Promise<void> {
-    if (!this.env.API_METRICS_ENABLED) return;
+    // In a cluster (WORKERS) worker 0 alone takes datagrams: one sender, one tracker.
+    if (!this.env.API_METRICS_ENABLED || this.env.BEACON_WORKER_INDEX !== 0) return;
     const { METRICS_UDP_HOST: host, METRICS_UDP_PORT: port, METRICS_UDP_RCVBUF: rcvbuf } = this.env;
     this.socket = await bindUdp(
       host,

@@ -1,10 +1,23 @@
 import { Global, Module } from '@nestjs/common';
+import { Environment } from '../config/environment';
+import { SharedClock } from '../shared-state/shared-clock';
 import { Clock, MonotonicClock } from './clock';
 import { ShutdownReport } from './shutdown-report';
 
 @Global()
 @Module({
-  providers: [{ provide: Clock, useClass: MonotonicClock }, ShutdownReport],
+  providers: [
+    {
+      provide: Clock,
+      // Redis mode: every instance on one Redis keeps the same time.
+      useFactory: (env: Environment): Clock | Promise<Clock> =>
+        env.STATE_BACKEND === 'redis'
+          ? SharedClock.start({ url: env.REDIS_URL, prefix: env.REDIS_PREFIX })
+          : new MonotonicClock(),
+      inject: [Environment],
+    },
+    ShutdownReport,
+  ],
   exports: [Clock, ShutdownReport],
 })
 export class CommonModule {}

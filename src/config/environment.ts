@@ -197,6 +197,36 @@ export class Environment {
   /** Ping interval; a client that has not answered the previous ping is dropped. */
   @Expose() @Transform(toInt) @IsInt() @Min(100) @Max(3_600_000) WS_PING_MS = 30_000;
 
+  /**
+   * Where latency, rockets and the request counter keep their state: `memory` (this
+   * process; the counter in DATA_DIR) or `redis` (a shared log every instance folds).
+   */
+  @Expose() @IsIn(['memory', 'redis']) STATE_BACKEND: 'memory' | 'redis' = 'memory';
+
+  @Expose()
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  REDIS_URL = 'redis://127.0.0.1:6379';
+
+  /** Every key Beacon writes starts with `<REDIS_PREFIX>:`, so deployments can share a Redis. */
+  @Expose()
+  @Matches(/^[A-Za-z0-9_.-]{1,64}$/, {
+    message: 'REDIS_PREFIX must be 1–64 letters, digits, dots, dashes or underscores',
+  })
+  REDIS_PREFIX = 'beacon';
+
+  /** How often one instance stores the folded state of latency and rockets and trims their logs. */
+  @Expose() @Transform(toInt) @IsInt() @Min(1000) @Max(3_600_000) SHARED_SNAPSHOT_INTERVAL_MS =
+    30_000;
+
+  /** Processes `npm start` runs on the one HTTP port (node:cluster); more than 1 needs redis. */
+  @Expose() @Transform(toInt) @IsInt() @Min(1) @Max(64) WORKERS = 1;
+
+  /**
+   * Set by the cluster's primary, not by users: which worker this is. Only worker 0 binds
+   * the UDP ports, so one sender's datagrams all reach one process (its sequence tracking).
+   */
+  @Expose() @Transform(toInt) @IsInt() @Min(0) @Max(63) BEACON_WORKER_INDEX = 0;
+
   /** Origins allowed by CORS, comma-separated (`*` for any); empty = CORS off. */
   @Expose() @IsString() CORS_ORIGINS = '';
 
@@ -241,6 +271,11 @@ export function loadEnvironment(raw: Record<string, unknown>): Environment {
   if (env.COUNTER_FLUSH_MS >= env.COUNTER_WINDOW_SECONDS * 1000) {
     throw new InvalidEnvironmentError(
       'Invalid configuration: COUNTER_FLUSH_MS must be shorter than COUNTER_WINDOW_SECONDS',
+    );
+  }
+  if (env.WORKERS > 1 && env.STATE_BACKEND !== 'redis') {
+    throw new InvalidEnvironmentError(
+      'Invalid configuration: WORKERS > 1 needs STATE_BACKEND=redis (each worker would keep its own state)',
     );
   }
   env.apiMetricsRetentionMs = durationSettingMs(env.API_METRICS_RETENTION);

@@ -11,9 +11,11 @@ import { RocketsHealthIndicator } from '../rockets/rockets.health';
 import { RocketsModule } from '../rockets/rockets.module';
 import { StreamAnalysisHealthIndicator } from '../stream-analysis/stream-analysis.health';
 import { StreamAnalysisModule } from '../stream-analysis/stream-analysis.module';
+import { SharedStateHealthIndicator } from '../shared-state/shared-state.health';
 import { HEALTH_INDICATORS, HealthController } from './health.controller';
 
 const INDICATORS = [
+  SharedStateHealthIndicator,
   LatencyHealthIndicator,
   ApiMetricsHealthIndicator,
   StreamAnalysisHealthIndicator,

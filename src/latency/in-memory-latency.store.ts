@@ -2,7 +2,8 @@ import { Mutex } from 'async-mutex';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { LimitExceededError } from '../common/domain-errors';
 import { LatencyStore, LatencyUsage, MetricConfig, MetricState } from './latency.store';
-import { SlidingWindow } from './sliding-window';
+import { packSnapshot, unpackSnapshot } from '../shared-state/snapshot';
+import { SlidingWindow, SlidingWindowMeta } from './sliding-window';
 
 export interface LatencyLimits {
   defaults: MetricConfig;
@@ -108,6 +109,41 @@ export class InMemoryLatencyStore extends LatencyStore {
     return { metrics: this.metrics.size, samples, reservedSamples: this.reservedSamples, bytes };
   }
 
+  /** Every metric with its samples, as bytes (see `packSnapshot`): 16 bytes a sample. */
+  toSnapshot(): Buffer {
+    const metrics: (SlidingWindowMeta & { id: string })[] = [];
+    const times: Float64Array[] = [];
+    const values: Float64Array[] = [];
+    for (const [id, window] of this.metrics) {
+      const s = window.toSnapshot();
+      metrics.push({ id, ...s.meta });
+      times.push(s.times);
+      values.push(s.values);
+    }
+    return packSnapshot({ metrics }, [concat(times), concat(values)]);
+  }
+
+  /** Replaces every metric with a snapshot's. */
+  restoreSnapshot(data: Buffer): void {
+    const { meta, arrays } = unpackSnapshot<{ metrics: (SlidingWindowMeta & { id: string })[] }>(
+      data,
+    );
+    const [times, values] = arrays;
+    this.metrics.clear();
+    this.reservedSamples = 0;
+    let at = 0;
+    for (const { id, ...m } of meta.metrics) {
+      const window = SlidingWindow.fromSnapshot(
+        m,
+        times.subarray(at, at + m.size),
+        values.subarray(at, at + m.size),
+      );
+      at += m.size;
+      this.metrics.set(id, window);
+      this.reservedSamples += m.maxSamples;
+    }
+  }
+
   private create(id: string, config: MetricConfig): SlidingWindow {
     if (this.metrics.size >= this.limits.maxMetrics) {
       throw new LimitExceededError(
@@ -147,4 +183,14 @@ function stateOf(
     truncated: window.truncatedAt(at),
     values: percentiles.map((p) => window.percentile(p)),
   };
+}
+
+function concat(parts: Float64Array[]): Float64Array {
+  const out = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }

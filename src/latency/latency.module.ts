@@ -6,6 +6,8 @@ import { LatencyHealthIndicator } from './latency.health';
 import { LatencyScheduler } from './latency.scheduler';
 import { LatencyService } from './latency.service';
 import { LatencyStore } from './latency.store';
+import { SharedState } from '../shared-state/shared-state';
+import { SharedLatencyStore } from './shared-latency.store';
 import { StatsdListener } from './statsd.listener';
 
 @Module({
@@ -17,13 +19,17 @@ import { StatsdListener } from './statsd.listener';
     StatsdListener,
     {
       provide: LatencyStore,
-      useFactory: (env: Environment) =>
-        new InMemoryLatencyStore({
+      useFactory: (env: Environment, shared: SharedState): LatencyStore | Promise<LatencyStore> => {
+        const local = new InMemoryLatencyStore({
           defaults: { windowMs: env.LATENCY_WINDOW_MS, maxSamples: env.LATENCY_MAX_SAMPLES },
           maxMetrics: env.LATENCY_MAX_METRICS,
           maxTotalSamples: env.LATENCY_MAX_TOTAL_SAMPLES,
-        }),
-      inject: [Environment],
+        });
+        return shared.enabled
+          ? SharedLatencyStore.open(local, shared, env.SHARED_SNAPSHOT_INTERVAL_MS)
+          : local;
+      },
+      inject: [Environment, SharedState],
     },
   ],
   exports: [LatencyService, LatencyHealthIndicator],

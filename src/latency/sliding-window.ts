@@ -20,6 +20,16 @@ function lowerBound(a: Float64Array, n: number, v: number): number {
   return lo;
 }
 
+/** A window's state in plain numbers; the samples themselves travel as arrays beside it. */
+export interface SlidingWindowMeta {
+  windowMs: number;
+  maxSamples: number;
+  /** null for -Infinity (nothing recorded / nothing dropped yet). */
+  lastAt: number | null;
+  droppedAt: number | null;
+  size: number;
+}
+
 /**
  * The samples of one metric inside its time window, at most `maxSamples` of them.
  *
@@ -134,6 +144,51 @@ export class SlidingWindow {
     if (this.size > maxSamples) this.dropOldest(this.size - maxSamples);
     this.maxSamplesValue = maxSamples;
     if (this.times.length > maxSamples) this.reallocate(maxSamples);
+  }
+
+  /**
+   * Its whole state: the plain part, and the samples' arrival times and values in arrival
+   * order (the sorted copy is rebuilt on restore).
+   */
+  toSnapshot(): { meta: SlidingWindowMeta; times: Float64Array; values: Float64Array } {
+    const times = new Float64Array(this.size);
+    const values = new Float64Array(this.size);
+    const cap = this.times.length;
+    for (let i = 0, idx = this.head; i < this.size; i++, idx = idx + 1 === cap ? 0 : idx + 1) {
+      times[i] = this.times[idx];
+      values[i] = this.values[idx];
+    }
+    const finite = (x: number) => (Number.isFinite(x) ? x : null);
+    return {
+      meta: {
+        windowMs: this.windowMsValue,
+        maxSamples: this.maxSamplesValue,
+        lastAt: finite(this.lastAt),
+        droppedAt: finite(this.droppedAt),
+        size: this.size,
+      },
+      times,
+      values,
+    };
+  }
+
+  static fromSnapshot(
+    meta: SlidingWindowMeta,
+    times: Float64Array,
+    values: Float64Array,
+  ): SlidingWindow {
+    const w = new SlidingWindow(meta.windowMs, meta.maxSamples);
+    w.lastAt = meta.lastAt ?? -Infinity;
+    w.droppedAt = meta.droppedAt ?? -Infinity;
+    if (meta.size > 0) {
+      w.reallocate(Math.min(meta.maxSamples, Math.max(MIN_CAPACITY, meta.size)));
+      w.times.set(times.subarray(0, meta.size));
+      w.values.set(values.subarray(0, meta.size));
+      w.sorted.set(values.subarray(0, meta.size));
+      w.sorted.subarray(0, meta.size).sort();
+      w.size = meta.size;
+    }
+    return w;
   }
 
   /** Gives back memory an idle or shrunken window no longer needs. */

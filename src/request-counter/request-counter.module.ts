@@ -8,6 +8,8 @@ import { RequestCounterHook } from './request-counter.hook';
 import { RequestCounterScheduler } from './request-counter.scheduler';
 import { RequestCounterService } from './request-counter.service';
 import { RequestCounterStore } from './request-counter.store';
+import { SharedRequestCounterStore } from './shared-request-counter.store';
+import { SharedState } from '../shared-state/shared-state';
 
 @Module({
   controllers: [RequestCounterController],
@@ -18,15 +20,24 @@ import { RequestCounterStore } from './request-counter.store';
     RequestCounterScheduler,
     {
       provide: RequestCounterStore,
-      // Disabled, the counter keeps no file and touches no disk.
-      useFactory: (env: Environment, clock: Clock) =>
-        FileRequestCounterStore.open({
+      // Disabled, the counter keeps no file and touches no disk. Redis mode: a shared log.
+      useFactory: (
+        env: Environment,
+        clock: Clock,
+        shared: SharedState,
+      ): Promise<RequestCounterStore> => {
+        const windowMs = env.COUNTER_WINDOW_SECONDS * 1000;
+        if (shared.enabled && env.COUNTER_ENABLED) {
+          return SharedRequestCounterStore.open(windowMs, clock, shared);
+        }
+        return FileRequestCounterStore.open({
           dir: env.COUNTER_ENABLED ? env.DATA_DIR : null,
-          windowMs: env.COUNTER_WINDOW_SECONDS * 1000,
+          windowMs,
           clock,
           logger: new Logger('RequestCounter'),
-        }),
-      inject: [Environment, Clock],
+        });
+      },
+      inject: [Environment, Clock, SharedState],
     },
   ],
   exports: [RequestCounterHealthIndicator],

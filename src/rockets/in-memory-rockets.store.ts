@@ -1,6 +1,6 @@
 import { UnavailableError } from '../common/domain-errors';
 import { RocketMessage } from './rocket-message';
-import { Outcome, RocketChannel, RocketState } from './rocket-channel';
+import { Outcome, RocketChannel, RocketChannelSnapshot, RocketState } from './rocket-channel';
 import { RocketsStats, RocketsStore } from './rockets.store';
 
 export interface RocketsLimits {
@@ -86,6 +86,28 @@ export class InMemoryRocketsStore extends RocketsStore {
 
   async stats(): Promise<RocketsStats> {
     return { ...this.counters, channels: this.channels.size };
+  }
+
+  /** Every rocket and the counters, as JSON bytes. */
+  toSnapshot(): Buffer {
+    return Buffer.from(
+      JSON.stringify({
+        counters: this.counters,
+        channels: [...this.channels.values()].map((c) => c.toSnapshot()),
+      }),
+    );
+  }
+
+  /** Replaces every rocket and the counters with a snapshot's. */
+  restoreSnapshot(data: Buffer): void {
+    const s = JSON.parse(data.toString('utf8')) as {
+      counters: RocketsStats;
+      channels: RocketChannelSnapshot[];
+    };
+    this.channels.clear();
+    for (const c of s.channels) this.channels.set(c.id, RocketChannel.fromSnapshot(c));
+    Object.assign(this.counters, s.counters);
+    this.changes++;
   }
 
   private refuse(message: string): never {

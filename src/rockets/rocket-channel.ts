@@ -39,6 +39,21 @@ class FingerprintHistory {
   private ring = new Uint32Array(16);
   constructor(private readonly limit: number) {}
 
+  /** The ring's bytes, base64. */
+  toText(): string {
+    return Buffer.from(this.ring.buffer, this.ring.byteOffset, this.ring.byteLength).toString(
+      'base64',
+    );
+  }
+
+  static fromText(limit: number, text: string): FingerprintHistory {
+    const h = new FingerprintHistory(limit);
+    const bytes = Buffer.from(text, 'base64');
+    h.ring = new Uint32Array(bytes.length / 4);
+    Buffer.from(h.ring.buffer).set(bytes);
+    return h;
+  }
+
   /** `n` must be one more than the previous call's. */
   set(n: number, fp: number): void {
     if (n >= this.ring.length && this.ring.length < this.limit) {
@@ -63,6 +78,22 @@ class FingerprintHistory {
  * messages, and treats an explosion as final. Pure and synchronous: the store decides
  * whether there is room to buffer.
  */
+/** A channel's whole state as JSON-safe values, for snapshots of the shared log. */
+export interface RocketChannelSnapshot {
+  id: string;
+  type: string | null;
+  speed: number;
+  mission: string | null;
+  reason: string | null;
+  explodedAt: number | null;
+  launchedAt: string | null;
+  updatedAt: string | null;
+  next: number;
+  buffer: [RocketMessage, number][];
+  historyLimit: number;
+  history: string;
+}
+
 export class RocketChannel {
   private type: string | null = null;
   private speed = 0;
@@ -73,13 +104,45 @@ export class RocketChannel {
   private updatedAt: string | null = null;
   private next = 1;
   private readonly buffer = new Map<number, { message: RocketMessage; fp: number }>();
-  private readonly history: FingerprintHistory;
+  private history: FingerprintHistory;
 
   constructor(
     readonly id: string,
-    historyLimit: number,
+    private readonly historyLimit: number,
   ) {
     this.history = new FingerprintHistory(historyLimit);
+  }
+
+  toSnapshot(): RocketChannelSnapshot {
+    return {
+      id: this.id,
+      type: this.type,
+      speed: this.speed,
+      mission: this.mission,
+      reason: this.reason,
+      explodedAt: this.explodedAt,
+      launchedAt: this.launchedAt,
+      updatedAt: this.updatedAt,
+      next: this.next,
+      buffer: [...this.buffer.values()].map((b) => [b.message, b.fp]),
+      historyLimit: this.historyLimit,
+      history: this.history.toText(),
+    };
+  }
+
+  static fromSnapshot(s: RocketChannelSnapshot): RocketChannel {
+    const c = new RocketChannel(s.id, s.historyLimit);
+    c.type = s.type;
+    c.speed = s.speed;
+    c.mission = s.mission;
+    c.reason = s.reason;
+    c.explodedAt = s.explodedAt;
+    c.launchedAt = s.launchedAt;
+    c.updatedAt = s.updatedAt;
+    c.next = s.next;
+    for (const [message, fp] of s.buffer) c.buffer.set(message.number, { message, fp });
+    c.history = FingerprintHistory.fromText(s.historyLimit, s.history);
+    return c;
   }
 
   get buffered(): number {

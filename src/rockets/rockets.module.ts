@@ -5,6 +5,8 @@ import { RocketsController } from './rockets.controller';
 import { RocketsHealthIndicator } from './rockets.health';
 import { RocketsService } from './rockets.service';
 import { RocketsStore } from './rockets.store';
+import { SharedRocketsStore } from './shared-rockets.store';
+import { SharedState } from '../shared-state/shared-state';
 
 @Module({
   controllers: [RocketsController],
@@ -13,14 +15,18 @@ import { RocketsStore } from './rockets.store';
     RocketsHealthIndicator,
     {
       provide: RocketsStore,
-      useFactory: (env: Environment) =>
-        new InMemoryRocketsStore({
+      useFactory: (env: Environment, shared: SharedState): RocketsStore | Promise<RocketsStore> => {
+        const local = new InMemoryRocketsStore({
           maxChannels: env.ROCKETS_MAX_CHANNELS,
           maxBufferedPerChannel: env.ROCKETS_MAX_BUFFERED_PER_CHANNEL,
           maxBuffered: env.ROCKETS_MAX_BUFFERED,
           dedupHistory: env.ROCKETS_DEDUP_HISTORY,
-        }),
-      inject: [Environment],
+        });
+        return shared.enabled
+          ? SharedRocketsStore.open(local, shared, env.SHARED_SNAPSHOT_INTERVAL_MS)
+          : local;
+      },
+      inject: [Environment, SharedState],
     },
   ],
   exports: [RocketsHealthIndicator],

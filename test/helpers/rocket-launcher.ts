@@ -37,17 +37,17 @@ function postOnce(url: URL, body: string): Promise<{ code: number; text: string 
 
 /**
  * Plays `messages` in the given order through `senders` concurrent senders, each message
- * on a new connection. A message answered non-2xx (or whose connection fails) is put back
+ * on a new connection, to `baseUrl` (or, given several, to each in turn). A message answered non-2xx (or whose connection fails) is put back
  * at the end of the queue after `retryMs`, as Lunar's `rockets launch` retries without
  * holding up its senders. Resolves once every message has been taken.
  */
 export async function launchMessages(
-  baseUrl: string,
+  baseUrl: string | string[],
   messages: WireMessage[],
   senders = 3,
   retryMs = 20,
 ): Promise<LaunchReport> {
-  const url = new URL('/messages', baseUrl);
+  const urls = [baseUrl].flat().map((b) => new URL('/messages', b));
   const report: LaunchReport = { requests: 0, retries: 0, statuses: {}, elapsedMs: 0 };
   const started = Date.now();
   const queue = messages.map((m) => JSON.stringify(m));
@@ -64,7 +64,7 @@ export async function launchMessages(
       let code = 0;
       let text = '';
       try {
-        ({ code, text } = await postOnce(url, body));
+        ({ code, text } = await postOnce(urls[report.requests % urls.length], body));
       } catch {
         /* connection refused or reset: retried below */
       }

@@ -7,11 +7,11 @@
  * The choice reaches the tests through process.env, which jest's workers inherit.
  */
 import { rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
 import { join } from 'node:path';
 import { EmbeddedPostgres, startEmbeddedPostgres } from '../../src/api-metrics/embedded-postgres';
 import { LOCAL_DATABASE_URL } from '../helpers/postgres';
 import { tempDir } from '../helpers/temp-dir';
+import { answers, freePort } from './net';
 
 interface Started {
   server: EmbeddedPostgres;
@@ -45,28 +45,4 @@ export async function teardown(): Promise<void> {
   if (!started) return;
   await started.server.stop();
   rmSync(started.dir, { recursive: true, force: true });
-}
-
-function answers(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host, port, timeout: 1000 });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-    socket.once('timeout', () => done(false));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }

@@ -1,0 +1,152 @@
+import { OnApplicationShutdown } from '@nestjs/common';
+import { Mutex } from 'async-mutex';
+import { Clock } from '../common/clock';
+import { errorText } from '../common/error-text';
+import { NotAppendedError, SharedLog } from '../shared-state/shared-log';
+import { SharedState } from '../shared-state/shared-state';
+import { MillisecondWindow } from './ms-window';
+import { CounterStoreStats, RequestCounterStore } from './request-counter.store';
+
+/** One flush of one instance: requests per millisecond since its previous flush. */
+interface CountsOp {
+  /** The instance that counted them. */
+  i: string;
+  ms: number[];
+  c: number[];
+}
+
+/**
+ * Redis mode: each instance counts the requests it receives in its own window at once,
+ * and every COUNTER_FLUSH_MS appends what is new to the shared counter log; every
+ * instance folds the other instances' entries into a second window. `count` is the sum:
+ * this instance's requests immediately, the others' once they have flushed. The log is
+ * trimmed to the window as it is appended to, and a new instance replays just the
+ * window, so a restart of every instance loses nothing while Redis keeps the log.
+ */
+export class SharedRequestCounterStore
+  extends RequestCounterStore
+  implements OnApplicationShutdown
+{
+  private readonly own: MillisecondWindow;
+  private readonly others: MillisecondWindow;
+  private readonly mutex = new Mutex();
+  private log!: SharedLog<CountsOp, void>;
+  /** Everything up to and including `flushedCount` requests at `flushedMs` is in the log. */
+  private flushedMs: number;
+  private flushedCount = 0;
+  private closed = false;
+  private readonly st: CounterStoreStats;
+
+  private constructor(
+    readonly windowMs: number,
+    private readonly clock: Clock,
+    private readonly instanceId: string,
+    file: string,
+  ) {
+    super();
+    const now = clock.now();
+    this.own = new MillisecondWindow(windowMs, now);
+    this.others = new MillisecondWindow(windowMs, now);
+    this.flushedMs = this.own.headMs;
+    this.st = {
+      file,
+      bytesWritten: 0,
+      flushes: 0,
+      compactions: 0,
+      lastFlushAt: null,
+      lastError: null,
+      loadMs: 0,
+    };
+  }
+
+  static async open(
+    windowMs: number,
+    clock: Clock,
+    shared: SharedState,
+  ): Promise<SharedRequestCounterStore> {
+    const store = new SharedRequestCounterStore(
+      windowMs,
+      clock,
+      shared.instanceId,
+      `redis key ${shared.keyOf('counter')}`,
+    );
+    store.log = await shared.open<CountsOp, void>(
+      'counter',
+      { apply: (op) => store.applyOthers(op) },
+      { keepMs: windowMs },
+    );
+    store.st.loadMs = store.log.status().catchUpMs;
+    return store;
+  }
+
+  record(atMs: number): void {
+    this.own.record(atMs);
+  }
+
+  count(atMs: number): number {
+    return this.own.count(atMs) + this.others.count(atMs);
+  }
+
+  stats(): CounterStoreStats {
+    return { ...this.st };
+  }
+
+  async flush(): Promise<void> {
+    await this.mutex.runExclusive(() => this.flushLocked());
+  }
+
+  async close(): Promise<void> {
+    await this.mutex.runExclusive(async () => {
+      if (this.closed) return;
+      await this.flushLocked();
+      this.closed = true;
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.close();
+    await this.log.stop();
+  }
+
+  private async flushLocked(): Promise<void> {
+    if (this.closed) return;
+    const marker = { ms: this.flushedMs, count: this.flushedCount };
+    const op: CountsOp = { i: this.instanceId, ms: [], c: [] };
+    this.own.forEachSince(this.flushedMs, (ms, c) => {
+      const n = ms === marker.ms ? c - marker.count : c;
+      if (n > 0) {
+        op.ms.push(ms);
+        op.c.push(n);
+      }
+    });
+    if (op.ms.length === 0) return;
+    // Taken synchronously: requests counted while the write is in flight go in the next one.
+    this.flushedMs = this.own.headMs;
+    this.flushedCount = this.own.at(this.flushedMs);
+    try {
+      await this.log.append(op);
+      this.st.flushes++;
+      this.st.bytesWritten += JSON.stringify(op).length;
+      this.st.lastFlushAt = this.clock.now();
+      this.st.lastError = null;
+    } catch (err) {
+      // Not in the log: send it again next time. (Once in the log, even if not yet
+      // applied here, it must not be sent twice.)
+      if (err instanceof NotAppendedError) {
+        this.flushedMs = marker.ms;
+        this.flushedCount = marker.count;
+      }
+      this.st.lastError = `request counter flush to Redis failed: ${errorText(err)}`;
+    }
+  }
+
+  /** Another instance's counts; this instance's own are in `own` already. */
+  private applyOthers(op: CountsOp): void {
+    if (op.i === this.instanceId) return;
+    for (let k = 0; k < op.ms.length; k++) {
+      if (!this.others.restore(op.ms[k], op.c[k]) && op.ms[k] > this.others.headMs) {
+        this.others.record(op.ms[k], op.c[k]);
+      }
+    }
+  }
+}

@@ -1,0 +1,65 @@
+import { Logger } from '@nestjs/common';
+import Redis from 'ioredis';
+
+/** Redis unreachable when Beacon starts: in redis mode the state lives there, so it cannot. */
+export class RedisUnavailableError extends Error {}
+
+export interface RedisSettings {
+  url: string;
+  /** Every key Beacon writes starts with `${prefix}:`. */
+  prefix: string;
+}
+
+/**
+ * Opens one Redis connection and waits until it answers. Commands fail at once while the
+ * connection is down (no offline queue), so a write answers 503 instead of waiting; the
+ * client reconnects by itself, every 100 ms growing to 2 s.
+ */
+export async function connectRedis(
+  settings: RedisSettings,
+  name: string,
+  startTimeoutMs = 10_000,
+): Promise<Redis> {
+  const logger = new Logger('Redis');
+  const redis = new Redis(settings.url, {
+    enableOfflineQueue: false,
+    enableAutoPipelining: true,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2000,
+    connectionName: `beacon:${name}`,
+    retryStrategy: (attempt) => Math.min(2000, 100 * attempt),
+  });
+  let lastError = '';
+  redis.on('error', (err: Error) => {
+    // ioredis reports each failed reconnect; one line per distinct failure is enough.
+    if (err.message !== lastError) logger.warn(`${name}: ${err.message}`);
+    lastError = err.message;
+  });
+  redis.on('ready', () => (lastError = ''));
+  const ready = await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), startTimeoutMs);
+    redis.once('ready', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+  if (!ready) {
+    redis.disconnect();
+    throw new RedisUnavailableError(
+      `Redis is not reachable at ${redactedUrl(settings.url)} (STATE_BACKEND=redis keeps the ` +
+        `state there)${lastError ? `: ${lastError}` : ''}`,
+    );
+  }
+  return redis;
+}
+
+/** A URL for messages: the password, if any, replaced. */
+export function redactedUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'the configured REDIS_URL';
+  }
+}

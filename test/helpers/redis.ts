@@ -1,0 +1,39 @@
+import type { HttpAdapterHost } from '@nestjs/core';
+import Redis from 'ioredis';
+import { randomBytes } from 'node:crypto';
+import { Clock } from '../../src/common/clock';
+import { loadEnvironment } from '../../src/config/environment';
+import { SharedState } from '../../src/shared-state/shared-state';
+
+/** The Redis the suites use; the jest set-up (`test/setup/redis.ts`) fills it in. */
+export function testRedisUrl(): string {
+  const url = process.env.TEST_REDIS_URL;
+  if (!url) throw new Error('TEST_REDIS_URL is not set: run the tests through jest (npm test)');
+  return url;
+}
+
+/** A REDIS_PREFIX no other test (or run) uses. */
+export function uniquePrefix(name: string): string {
+  return `test-${name}-${process.pid}-${randomBytes(4).toString('hex')}`;
+}
+
+/** Deletes every key under `prefix:`. */
+export async function dropPrefix(prefix: string, url = testRedisUrl()): Promise<void> {
+  const redis = new Redis(url);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** The shared-state settings of one replica, as a Beacon on `prefix` would have them. */
+export function sharedStateFor(prefix: string, clock: Clock, url = testRedisUrl()): SharedState {
+  const env = loadEnvironment({ STATE_BACKEND: 'redis', REDIS_URL: url, REDIS_PREFIX: prefix });
+  return new SharedState(env, clock, {} as HttpAdapterHost);
+}

@@ -1,0 +1,340 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { ensureBuilt } from './helpers/build';
+import { eventually } from './helpers/eventually';
+import { rng } from './helpers/random';
+import { dropPrefix, testRedisUrl, uniquePrefix } from './helpers/redis';
+import { expectedState, rocketHistory, shuffledWithDuplicates } from './helpers/rocket-history';
+import { launchMessages } from './helpers/rocket-launcher';
+import { ServerProcess, startServerProcess } from './helpers/server-process';
+import { tempDir } from './helpers/temp-dir';
+import { answers, freePort } from './setup/net';
+
+const json = { 'content-type': 'application/json' };
+
+/**
+ * STATE_BACKEND=redis with several real Beacon processes on one Redis: every instance
+ * answers every read of latency, rockets and the request counter as one instance would,
+ * survives kill -9 of any or all of them, and refuses writes (never loses them) while
+ * Redis is away.
+ */
+describe('shared state across instances (e2e)', () => {
+  jest.setTimeout(120_000);
+  let prefix: string;
+  let running: ServerProcess[] = [];
+  let dirs: string[] = [];
+  let redisUrl: string;
+
+  beforeAll(() => ensureBuilt());
+  beforeEach(() => {
+    prefix = uniquePrefix('e2e');
+    redisUrl = testRedisUrl();
+  });
+  afterEach(async () => {
+    for (const p of running) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+    await Promise.all(running.map((p) => p.exited));
+    running = [];
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    dirs = [];
+    await dropPrefix(prefix, redisUrl);
+  });
+
+  const start = async (env: Record<string, string> = {}) => {
+    const dir = tempDir('beacon-shared-');
+    dirs.push(dir);
+    const p = await startServerProcess(
+      {
+        STATE_BACKEND: 'redis',
+        REDIS_URL: redisUrl,
+        REDIS_PREFIX: prefix,
+        DATA_DIR: dir,
+        COUNTER_FLUSH_MS: '50',
+        ...env,
+      },
+      { built: true },
+    );
+    running.push(p);
+    return p;
+  };
+  const startMany = (n: number, env: Record<string, string> = {}) =>
+    Promise.all(Array.from({ length: n }, () => start(env)));
+  const get = async (p: ServerProcess, path: string) => {
+    const res = await fetch(p.baseUrl + path);
+    return { status: res.status, body: await res.json(), headers: res.headers };
+  };
+  const post = (p: ServerProcess, path: string, body: unknown) =>
+    fetch(p.baseUrl + path, { method: 'POST', headers: json, body: JSON.stringify(body) });
+
+  it('every instance answers latency and counter reads identically', async () => {
+    const beacons = await startMany(3);
+    const random = rng(4);
+    let sent = 0;
+    // 300 samples over 4 metrics, spread over the three instances.
+    await Promise.all(
+      Array.from({ length: 300 }, async (_, i) => {
+        const res = await post(beacons[i % 3], `/metrics/m${i % 4}/latency`, {
+          latency_ns: 1 + Math.floor(random() * 1e6),
+        });
+        expect(res.status).toBe(202);
+        sent++;
+      }),
+    );
+    // A reconfiguration on one instance, a delete on another.
+    const put = await fetch(`${beacons[1].baseUrl}/metrics/m1`, {
+      method: 'PUT',
+      headers: json,
+      body: JSON.stringify({ max_samples: 50 }),
+    });
+    expect(put.status).toBe(200);
+    expect((await fetch(`${beacons[2].baseUrl}/metrics/m3`, { method: 'DELETE' })).status).toBe(
+      204,
+    );
+    const lists = await Promise.all(beacons.map((b) => get(b, '/metrics')));
+    const first = lists[0].body as { MetricID: string; Count: number }[];
+    expect(first.map((m) => [m.MetricID, m.Count])).toEqual([
+      ['m0', 75],
+      ['m1', 50],
+      ['m2', 75],
+    ]);
+    for (const l of lists) expect(l.body).toEqual(first);
+    expect(sent).toBe(300);
+
+    // The counter: every request to every instance, once flushed (every 50 ms here).
+    const readCounter = async (b: ServerProcess) =>
+      ((await get(b, '/counter')).body as { count: number }).count;
+    await new Promise((r) => setTimeout(r, 300));
+    const c0 = await readCounter(beacons[0]);
+    await new Promise((r) => setTimeout(r, 300));
+    const c1 = await readCounter(beacons[1]);
+    await new Promise((r) => setTimeout(r, 300));
+    const c2 = await readCounter(beacons[2]);
+    // 300 POSTs + 1 PUT + 1 DELETE + 3 GET /metrics, then each read counts itself at once.
+    expect([c0, c1, c2]).toEqual([306, 307, 308]);
+  });
+
+  it('rockets: shuffled histories with duplicates over three instances, exact on every one', async () => {
+    const beacons = await startMany(3, { ROCKETS_MAX_BUFFERED_PER_CHANNEL: '50' });
+    const random = rng(11);
+    const histories = Array.from({ length: 20 }, (_, r) =>
+      rocketHistory(`rocket-${r}`, 20 + Math.floor(random() * 60), random),
+    );
+    const messages = shuffledWithDuplicates(histories, 0.2, random);
+    const report = await launchMessages(
+      beacons.map((b) => b.baseUrl),
+      messages,
+      6,
+    );
+    expect(Object.values(report.statuses).reduce((a, b) => a + b, 0)).toBe(messages.length);
+    const lists = await Promise.all(beacons.map((b) => get(b, '/rockets')));
+    for (const l of lists) expect(l.body).toEqual(lists[0].body);
+    for (const h of histories) {
+      const want = expectedState(h);
+      for (const b of beacons) {
+        const { body } = await get(b, `/rockets/${h[0].metadata.channel}`);
+        expect(body).toMatchObject({ ...want, bufferedMessages: 0 });
+      }
+    }
+  });
+
+  it('kill -9 of one instance mid-load loses no acknowledged write; a restart catches up', async () => {
+    const beacons = await startMany(3);
+    let acked = 0;
+    let running = true;
+    const senders = beacons.map(async (b, k) => {
+      for (let i = 0; running; i++) {
+        try {
+          const res = await post(b, '/metrics/load/latency', { latency_ns: k * 1_000_000 + i + 1 });
+          if (res.status === 202) acked++;
+        } catch {
+          return; // this instance is gone
+        }
+      }
+    });
+    await eventually(() => acked > 300);
+    beacons[1].child.kill('SIGKILL');
+    await beacons[1].exited;
+    const atKill = acked;
+    await eventually(() => acked > atKill + 300);
+    running = false;
+    await Promise.all(senders);
+    const count = async (b: ServerProcess) =>
+      ((await get(b, '/metrics/load')).body as { Count: number }).Count;
+    const survivors = [beacons[0], beacons[2]];
+    // Each has its own last writes at once; the other's once replicated.
+    let counts: number[] = [];
+    await eventually(async () => {
+      counts = await Promise.all(survivors.map(count));
+      return counts[0] === counts[1];
+    });
+    // Every 202 is there; a write in flight at the kill may be there too, unacknowledged.
+    expect(counts[0]).toBeGreaterThanOrEqual(acked);
+    expect(counts[0]).toBeLessThanOrEqual(acked + 50);
+    const again = await start();
+    expect(await count(again)).toBe(counts[0]);
+  });
+
+  it('kill -9 of every instance: fresh instances on new data folders recover everything from Redis', async () => {
+    const env = { SHARED_SNAPSHOT_INTERVAL_MS: '1000' };
+    const beacons = await startMany(2, env);
+    const random = rng(5);
+    const histories = Array.from({ length: 5 }, (_, r) => rocketHistory(`r-${r}`, 30, random));
+    await launchMessages(
+      beacons.map((b) => b.baseUrl),
+      shuffledWithDuplicates(histories, 0.1, random),
+      4,
+    );
+    for (let i = 0; i < 200; i++) {
+      expect(
+        (await post(beacons[i % 2], '/metrics/kept/latency', { latency_ns: i + 1 })).status,
+      ).toBe(202);
+    }
+    // Past a snapshot and a trim, then more writes after it.
+    await new Promise((r) => setTimeout(r, 2500));
+    for (let i = 200; i < 250; i++) {
+      expect(
+        (await post(beacons[i % 2], '/metrics/kept/latency', { latency_ns: i + 1 })).status,
+      ).toBe(202);
+    }
+    const before = {
+      rockets: (await get(beacons[0], '/rockets')).body,
+      metric: (await get(beacons[0], '/metrics/kept')).body,
+    };
+    for (const b of beacons) b.child.kill('SIGKILL');
+    await Promise.all(beacons.map((b) => b.exited));
+    const fresh = await startMany(2, env);
+    for (const b of fresh) {
+      expect((await get(b, '/rockets')).body).toEqual(before.rockets);
+      expect((await get(b, '/metrics/kept')).body).toMatchObject({
+        Count: 250,
+        P50: (before.metric as { P50: number }).P50,
+      });
+    }
+    const health = (await get(fresh[0], '/health')).body as {
+      details: { sharedState: { logs: { name: string; snapshotsLoaded: number }[] } };
+    };
+    const loaded = health.details.sharedState.logs.filter((l) => l.snapshotsLoaded > 0);
+    expect(loaded.map((l) => l.name).sort()).toEqual(['latency', 'rockets']);
+  });
+
+  it('WORKERS=2: two processes on one port, one state; SIGTERM stops the cluster, exit 0', async () => {
+    const cluster = await start({ WORKERS: '2' });
+    // A new connection per request (no agent): the cluster hands them to both workers in turn.
+    const once = (method: string, path: string, body?: string) =>
+      new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const req = request(
+          new URL(path, cluster.baseUrl),
+          { method, agent: false, headers: body ? json : {} },
+          (res) => {
+            let text = '';
+            res.on('data', (d: Buffer) => (text += d.toString()));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+    for (let i = 0; i < 40; i++) {
+      const res = await once('POST', '/metrics/w/latency', JSON.stringify({ latency_ns: i + 1 }));
+      expect(res.status).toBe(202);
+    }
+    // Round-robin: consecutive connections go to alternate workers. Both answer, the same.
+    const instances = new Set<string>();
+    const counts = new Set<number>();
+    for (let i = 0; i < 4; i++) {
+      const h = JSON.parse((await once('GET', '/health')).text) as {
+        details: { sharedState: { instanceId: string } };
+      };
+      instances.add(h.details.sharedState.instanceId);
+    }
+    expect(instances.size).toBe(2);
+    await eventually(async () => {
+      const seen = await Promise.all(
+        [1, 2].map(
+          async () =>
+            (JSON.parse((await once('GET', '/metrics/w')).text) as { Count: number }).Count,
+        ),
+      );
+      seen.forEach((c) => counts.add(c));
+      return seen.every((c) => c === 40);
+    });
+    counts.clear();
+    for (let i = 0; i < 4; i++) {
+      counts.add((JSON.parse((await once('GET', '/metrics/w')).text) as { Count: number }).Count);
+    }
+    expect([...counts]).toEqual([40]);
+    cluster.child.kill('SIGTERM');
+    expect(await cluster.exited).toBe(0);
+    const msgs = cluster.logs.map((l) => l.msg);
+    expect(msgs.filter((m) => m === 'Beacon stopped')).toHaveLength(2);
+    expect(msgs).toContain('Beacon cluster stopped');
+  });
+
+  it('a Redis outage: writes answer 503, never a lost 202; reads are flagged stale; all resume', async () => {
+    const redis = await privateRedis();
+    try {
+      redisUrl = redis.url;
+      const [a, b] = await startMany(2);
+      expect((await post(a, '/metrics/o/latency', { latency_ns: 7 })).status).toBe(202);
+      await redis.stop();
+      const refused = await post(a, '/metrics/o/latency', { latency_ns: 8 });
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('1');
+      await eventually(async () => (await get(b, '/metrics/o')).headers.has('beacon-stale'));
+      const stale = await get(b, '/metrics/o');
+      expect(stale.status).toBe(200);
+      expect(stale.body).toMatchObject({ Count: 1 });
+      expect((await get(a, '/health/ready')).status).toBe(503);
+      await redis.start();
+      await eventually(async () => (await get(a, '/health/ready')).status === 200, 20_000);
+      expect((await post(b, '/metrics/o/latency', { latency_ns: 9 })).status).toBe(202);
+      await eventually(
+        async () => ((await get(a, '/metrics/o')).body as { Count: number }).Count === 2,
+      );
+      // Every log of each instance is back: the flag goes.
+      for (const p of [a, b]) {
+        await eventually(async () => !(await get(p, '/metrics/o')).headers.has('beacon-stale'));
+      }
+    } finally {
+      await redis.stop();
+      redis.cleanup();
+      redisUrl = testRedisUrl();
+    }
+  });
+});
+
+/** A redis-server of the test's own, with AOF on, that the test can stop and start again. */
+async function privateRedis() {
+  const port = await freePort();
+  const dir = tempDir('beacon-private-redis-');
+  let child: ChildProcess | null = null;
+  const url = `redis://127.0.0.1:${port}`;
+  const start = async () => {
+    child = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--appendonly',
+        'yes',
+        '--save',
+        '',
+      ],
+      { stdio: 'ignore' },
+    );
+    await eventually(() => answers('127.0.0.1', port));
+  };
+  const stop = async () => {
+    const c = child;
+    child = null;
+    if (!c || c.exitCode !== null) return;
+    c.kill('SIGTERM');
+    await new Promise((r) => c.once('exit', r));
+  };
+  await start();
+  return { url, start, stop, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
