@@ -252,8 +252,38 @@ export async function wsFanOut(
   }
 }
 
+/**
+ * The same fan-out with two instances in redis mode on one database: records arrive by UDP
+ * at the first, and half the clients are on the second (the feed crosses through Redis).
+ */
+export async function wsFanOutShared(
+  startBeacon: StartBeacon,
+  redisEnv: Record<string, string>,
+  clients: number,
+  rate: number,
+  seconds: number,
+): Promise<FanOut> {
+  const schema = await freshSchema('beacon_bench_ws_shared');
+  const env = {
+    ...redisEnv,
+    API_METRICS_ENABLED: 'true',
+    DATABASE_URL: schema.url,
+    WS_MAX_CLIENTS: String(clients),
+  };
+  const a = await startBeacon(env);
+  const b = await startBeacon(env);
+  try {
+    const udpPort = (await health(a)).details.apiMetrics.udp.port;
+    const ws = (s: Server) => `${s.url.replace('http', 'ws')}/ws`;
+    return await runFanOut([ws(a), ws(b)], udpPort, clients, rate, seconds);
+  } finally {
+    await Promise.all([a.stop(), b.stop()]);
+    await schema.drop();
+  }
+}
+
 async function runFanOut(
-  wsUrl: string,
+  wsUrl: string | string[],
   udpPort: number,
   n: number,
   rate: number,
@@ -267,8 +297,9 @@ async function runFanOut(
     messages: 0,
     lags: [] as number[],
   }));
+  const urls = [wsUrl].flat();
   for (let c = 0; c < n; c++) {
-    const ws = new WebSocket(wsUrl);
+    const ws = new WebSocket(urls[c % urls.length]);
     await new Promise((r) => ws.once('open', r));
     const s = stats[c];
     ws.on('message', (data: Buffer) => {

@@ -8,7 +8,7 @@
  * BENCH_ROUNDS (default 3) alternating rounds for baseline comparisons;
  * BENCH_ONLY=idle,post,read,batch,memory,counter,counter-io,counter-load,rockets-program,
  * rockets-keepalive,rockets-list,stream-history,stream-ingest,udp,statsd,rows,ws,shared,
- * shared-lag,shared-catchup runs only those.
+ * shared-lag,shared-catchup,shared-stream,shared-ws runs only those.
  */
 import { execSync } from 'node:child_process';
 import { tempDir } from '../test/helpers/temp-dir';
@@ -22,12 +22,14 @@ import {
   simulatedBytesPerSecond,
   writeFullWindowState,
 } from './counter';
-import { rowsPerSecond, statsdIngest, udpIngest, wsFanOut } from './api-metrics';
+import { rowsPerSecond, statsdIngest, udpIngest, wsFanOut, wsFanOutShared } from './api-metrics';
 import { ISOLATED_ENV } from '../test/helpers/isolated-env';
 import { keepAliveMessages, listTenThousand, testProgramRun } from './rockets';
 import { historyQuery, ingestRate } from './stream';
 import { idleFootprint } from './idle';
-import { catchUp, replicationLag, sharedThroughput } from './shared';
+import { catchUp, redisEnv, replicationLag, sharedThroughput } from './shared';
+import { sharedStreamQueries } from './shared-stream';
+import { uniquePrefix, dropPrefix } from '../test/helpers/redis';
 import { LOCAL_DATABASE_URL } from '../test/helpers/postgres';
 import { LoadResult, Server, load, randomBatchBody, randomLatencyBody, startServer } from './lib';
 
@@ -53,6 +55,7 @@ interface Row {
 }
 
 const rows: Row[] = [];
+const PER_POST_NOTE = 'posts 50 to an entry, JSON';
 const json = { 'content-type': 'application/json' };
 
 function row(scenario: string, r: LoadResult, rss: number, extra: Partial<Row> = {}): Row {
@@ -218,6 +221,41 @@ async function main(): Promise<void> {
         scenario: 'redis mode: Redis memory per rocket message',
         vs: `${c.redisBytesPerMessage.toFixed(1)} B/message`,
         note: 'one message per entry, still inside the 60 s trim grace, plus the snapshot (20 rockets)',
+      });
+    }
+
+    if (wanted('shared-stream')) {
+      const f = await sharedStreamQueries(startBeacon, 8_640_000, DURATION);
+      const fmt = (n: number) => n.toFixed(1);
+      figure({
+        scenario: `redis mode: fresh instance ready with a full 24 h of posts (${f.posts.toLocaleString('en-US')})`,
+        vs: `${(f.readyMs[0] / 1000).toFixed(1)} s and ${(f.readyMs[1] / 1000).toFixed(1)} s to listening (target ≤ 30 s)`,
+        note: `the second started while the first ingested at 2,000 posts/s; Redis holds ${f.redisBytesPerPost.toFixed(1)} B/post (${PER_POST_NOTE})`,
+      });
+      f.queryMs.forEach((ms, i) => {
+        const s = [...ms].sort((x, y) => x - y);
+        const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
+        figure({
+          scenario: `redis mode: /analysis?duration=24h on instance ${i + 1} of 2, ingest at 2,000 posts/s`,
+          p50: q(0.5),
+          p99: q(0.99),
+          vs: `max ${fmt(s[s.length - 1])} ms (target ≤ 100 ms); longest event-loop stall ${fmt(f.stallMs[i])} ms (target ≤ 50 ms)`,
+          note: `${ms.length} queries in ${DURATION} s; ${Math.round(f.ingestedPerSecond)} posts/s folded meanwhile`,
+        });
+      });
+    }
+
+    if (wanted('shared-ws')) {
+      const prefix = uniquePrefix('bench-ws');
+      const f = await wsFanOutShared(startBeacon, redisEnv(prefix), 100, 10_000, DURATION);
+      await dropPrefix(prefix, process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
+      figure({
+        scenario:
+          'redis mode: /ws fan-out, 2 instances, 100 clients (50 each), 10,000 records/s into one',
+        rps: f.delivered,
+        p99: f.slowestP99LagMs,
+        vs: `${((100 * f.delivered) / (100 * 10_000)).toFixed(2)}% of records delivered; slowest client's p99 lag in p99 column (ms)`,
+        note: `max lag ${f.maxLagMs.toFixed(0)} ms; ${f.messagesPerClientPerSec.toFixed(0)} messages/s per client; ${f.dropped.toLocaleString('en-US')} records not delivered`,
       });
     }
 

@@ -46,12 +46,17 @@ export interface SimulatorOptions {
   script?: string[];
   /** Comment lines (`: ping`) every this many ms, so an idle consumer stays connected. */
   heartbeatMs?: number;
+  /** Each generated post's timestamp is 1,600,000,000 + its event id: every post tells which it is. */
+  uniqueTimestamps?: boolean;
 }
 
 export interface Simulator {
   url: string;
   /** Connections accepted so far. */
   connections: () => number;
+  /** Connections open now, and the most ever open at once. */
+  open: () => number;
+  maxOpen: () => number;
   /** Last-Event-ID headers received, in order. */
   lastEventIds: string[];
   eventsSent: () => number;
@@ -79,6 +84,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const random = rng(options.seed ?? 1);
   const script = options.script ? [...options.script] : null;
   let connections = 0;
+  let maxOpen = 0;
   let sent = 0;
   let nextId = 1;
   const lastEventIds: string[] = [];
@@ -95,6 +101,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     res.write('retry: 100\n\n');
     open.add(res);
+    maxOpen = Math.max(maxOpen, open.size);
     let onThis = 0;
     let stalled = false;
     const tickMs = 10;
@@ -110,11 +117,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         carry -= n;
         const nowSec = Math.floor(Date.now() / 1000);
         for (let i = 0; i < n; i++) {
-          const data =
+          const id = nextId++;
+          let data =
             random() < (options.malformed ?? 0)
               ? MALFORMED[Math.floor(random() * MALFORMED.length)]
               : generatePost(random, nowSec);
-          chunk += `id: ${nextId++}\ndata: ${data}\n\n`;
+          if (options.uniqueTimestamps)
+            data = data.replace(/"timestamp":\d+/, `"timestamp":${1_600_000_000 + id}`);
+          chunk += `id: ${id}\ndata: ${data}\n\n`;
           onThis++;
           sent++;
           if (options.stallAfter && onThis >= options.stallAfter) {
@@ -144,6 +154,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   return {
     url: `http://127.0.0.1:${port}/stream`,
     connections: () => connections,
+    open: () => open.size,
+    maxOpen: () => maxOpen,
     lastEventIds,
     eventsSent: () => sent,
     push: (data) => {

@@ -1,15 +1,13 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { ensureBuilt } from './helpers/build';
 import { eventually } from './helpers/eventually';
 import { rng } from './helpers/random';
-import { dropPrefix, testRedisUrl, uniquePrefix } from './helpers/redis';
+import { dropPrefix, privateRedis, testRedisUrl, uniquePrefix } from './helpers/redis';
 import { expectedState, rocketHistory, shuffledWithDuplicates } from './helpers/rocket-history';
 import { launchMessages } from './helpers/rocket-launcher';
 import { ServerProcess, startServerProcess } from './helpers/server-process';
 import { tempDir } from './helpers/temp-dir';
-import { answers, freePort } from './setup/net';
 
 const json = { 'content-type': 'application/json' };
 
@@ -302,39 +300,3 @@ describe('shared state across instances (e2e)', () => {
     }
   });
 });
-
-/** A redis-server of the test's own, with AOF on, that the test can stop and start again. */
-async function privateRedis() {
-  const port = await freePort();
-  const dir = tempDir('beacon-private-redis-');
-  let child: ChildProcess | null = null;
-  const url = `redis://127.0.0.1:${port}`;
-  const start = async () => {
-    child = spawn(
-      'redis-server',
-      [
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--dir',
-        dir,
-        '--appendonly',
-        'yes',
-        '--save',
-        '',
-      ],
-      { stdio: 'ignore' },
-    );
-    await eventually(() => answers('127.0.0.1', port));
-  };
-  const stop = async () => {
-    const c = child;
-    child = null;
-    if (!c || c.exitCode !== null) return;
-    c.kill('SIGTERM');
-    await new Promise((r) => c.once('exit', r));
-  };
-  await start();
-  return { url, start, stop, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}

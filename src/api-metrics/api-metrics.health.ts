@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { HealthIndicator, ModuleHealth, healthy } from '../common/health';
 import { ApiMetricsService } from './api-metrics.service';
 import { LiveFeed } from './live-feed';
+import { LiveRelay } from './live-relay';
 import { MetricsUdpListener } from './metrics-udp.listener';
 
 /**
@@ -17,6 +18,7 @@ export class ApiMetricsHealthIndicator extends HealthIndicator {
     private readonly metrics: ApiMetricsService,
     private readonly udp: MetricsUdpListener,
     private readonly live: LiveFeed,
+    private readonly relay: LiveRelay,
   ) {
     super();
   }
@@ -31,7 +33,7 @@ export class ApiMetricsHealthIndicator extends HealthIndicator {
         enabled: true,
         ...this.metrics.stats(),
         udp: this.udp.stats(),
-        websocket: this.live.stats(),
+        websocket: { ...this.live.stats(), relay: this.relay.stats() },
       },
     };
   }

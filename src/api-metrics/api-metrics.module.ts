@@ -9,6 +9,7 @@ import { ApiMetricsScheduler } from './api-metrics.scheduler';
 import { ApiMetricsService } from './api-metrics.service';
 import { ApiMetricsStore } from './api-metrics.store';
 import { LiveFeed } from './live-feed';
+import { LiveRelay } from './live-relay';
 import { MetricsUdpListener } from './metrics-udp.listener';
 import { SqlApiMetricsStore } from './sql-api-metrics.store';
 import { EngineEvents, openEmbedded, openPostgres } from './sql-engine';
@@ -23,6 +24,7 @@ import { WriteQueue } from './write-queue';
     ApiMetricsGateway,
     ApiMetricsHealthIndicator,
     LiveFeed,
+    LiveRelay,
     MetricsUdpListener,
     {
       provide: ApiMetricsStore,

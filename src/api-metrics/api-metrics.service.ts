@@ -10,6 +10,7 @@ import { msToNs } from '../latency/statsd';
 import { ApiMetricRecord, MethodName } from './api-metric';
 import { ApiMetricsStore, PercentileResult, StoreInfo } from './api-metrics.store';
 import { LiveFeed } from './live-feed';
+import { LiveRelay } from './live-relay';
 import { WriteQueue, WriteQueueStats } from './write-queue';
 
 /** Records from further ahead than this are a sender's broken clock, not data. */
@@ -66,6 +67,7 @@ export class ApiMetricsService implements OnModuleInit, OnApplicationShutdown {
     private readonly env: Environment,
     private readonly latency: LatencyService,
     private readonly live: LiveFeed,
+    private readonly relay: LiveRelay,
     private readonly shutdown: ShutdownReport,
   ) {
     this.enabled = env.API_METRICS_ENABLED;
@@ -96,6 +98,7 @@ export class ApiMetricsService implements OnModuleInit, OnApplicationShutdown {
       return false;
     }
     this.live.publish(record);
+    this.relay.relay(record);
     this.feedLatency(record);
     return this.queue.offer(record);
   }

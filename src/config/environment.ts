@@ -119,6 +119,13 @@ export class Environment {
 
   @Expose() @Transform(toInt) @IsInt() @Min(100) @Max(3_600_000) STREAM_PRUNE_INTERVAL_MS = 10_000;
 
+  /** Redis mode: the upstream connection's lock lapses this long after its holder stops renewing. */
+  @Expose() @Transform(toInt) @IsInt() @Min(300) @Max(600_000) STREAM_LEADER_TTL_MS = 10_000;
+
+  /** Redis mode: posts the leader holds while Redis is away; past it the oldest go, counted. */
+  @Expose() @Transform(toInt) @IsInt() @Min(100) @Max(10_000_000) STREAM_OUTAGE_BUFFER_POSTS =
+    100_000;
+
   /** The api-metrics module: UDP ingest, database, WebSocket stream and queries. */
   @Expose() @Transform(toBool) @IsBoolean() API_METRICS_ENABLED = true;
 

@@ -39,6 +39,16 @@ export interface SharedLogOptions {
   maxBatch?: number;
   /** How long a write waits to be applied here before it answers 503. */
   applyTimeoutMs?: number;
+  /** Gather ops this long before appending them as one entry (0: one event-loop turn). */
+  batchDelayMs?: number;
+  /**
+   * Append only while `lockKey` holds `value()`, checked by Redis in the same atomic step as
+   * the append: a writer that lost its lock (a leader paused past its TTL) cannot append.
+   * A refused append rejects with `FencedError`.
+   */
+  fence?: { lockKey: string; value: () => string };
+  /** A key set, in the same atomic step as the append, to `value(ops)` when that is not null. */
+  alongside?: { key: string; value: (ops: unknown[]) => string | null };
 }
 
 export interface SharedLogStatus {
@@ -72,8 +82,12 @@ interface Waiter<Out> {
 /** The write never reached the log (Redis refused or was away): retrying cannot double it. */
 export class NotAppendedError extends UnavailableError {}
 
-const DEFAULTS = { maxBatch: 1000, applyTimeoutMs: 5000, trimGraceMs: 60_000 };
+/** The append was refused: this writer no longer holds the lock that fences the log. */
+export class FencedError extends UnavailableError {}
+
+const DEFAULTS = { maxBatch: 1000, applyTimeoutMs: 5000, trimGraceMs: 60_000, batchDelayMs: 0 };
 const READ_COUNT = 2000;
+const REPLAY_COUNT = 2000;
 const BLOCK_MS = 2000;
 const GAP_CHECK_MS = 5000;
 
@@ -99,7 +113,9 @@ export class SharedLog<Op, Out> {
   private readonly key: string;
   private readonly snapshotKey: string;
   private readonly lockKey: string;
-  private readonly opts: Required<Omit<SharedLogOptions, 'keepMs' | 'snapshotEveryMs'>> &
+  private readonly opts: Required<
+    Omit<SharedLogOptions, 'keepMs' | 'snapshotEveryMs' | 'fence' | 'alongside'>
+  > &
     SharedLogOptions;
   private commands: Redis | null = null;
   private blocking: Redis | null = null;
@@ -180,7 +196,11 @@ export class SharedLog<Op, Out> {
       this.pending.push({ op, waiter });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
-        setImmediate(() => void this.flushAppends());
+        if (this.opts.batchDelayMs > 0) {
+          setTimeout(() => void this.flushAppends(), this.opts.batchDelayMs).unref();
+        } else {
+          setImmediate(() => void this.flushAppends());
+        }
       }
     });
   }
@@ -240,24 +260,21 @@ export class SharedLog<Op, Out> {
         batch.map((p) => p.waiter),
       );
       try {
-        const trim = this.trimArgs();
-        await this.commands!.xadd(
-          this.key,
-          ...trim,
-          '*',
-          'w',
+        await this.xadd(
           token,
-          'b',
-          JSON.stringify(batch.map((p) => p.op)),
+          batch.map((p) => p.op),
         );
         this.st.opsAppended += batch.length;
       } catch (err) {
         this.st.appendFailures += batch.length;
         this.waiters.delete(token);
-        const refused = new NotAppendedError(
-          `the shared state (Redis) is unreachable; nothing was changed: ${errorText(err)}`,
-          1,
-        );
+        const refused =
+          err instanceof FencedError
+            ? err
+            : new NotAppendedError(
+                `the shared state (Redis) is unreachable; nothing was changed: ${errorText(err)}`,
+                1,
+              );
         for (const p of batch) {
           clearTimeout(p.waiter.timer);
           p.waiter.reject(refused);
@@ -266,11 +283,43 @@ export class SharedLog<Op, Out> {
     }
   }
 
+  /** One entry: a plain XADD, or the fenced script when a lock guards the log. */
+  private async xadd(token: string, ops: Op[]): Promise<void> {
+    const body = JSON.stringify(ops);
+    const minId = this.trimBelow();
+    const { fence, alongside } = this.opts;
+    if (fence && fence.value() === '') {
+      throw new FencedError(`${this.opts.name}: this instance does not hold ${fence.lockKey}`, 1);
+    }
+    if (!fence && !alongside) {
+      const trim = minId === null ? [] : ['MINID', '~', minId];
+      await this.commands!.xadd(this.key, ...trim, '*', 'w', token, 'b', body);
+      return;
+    }
+    const added = await this.commands!.eval(
+      FENCED_XADD,
+      3,
+      fence?.lockKey ?? this.key,
+      this.key,
+      alongside?.key ?? this.key,
+      fence?.value() ?? '',
+      minId ?? '',
+      token,
+      body,
+      alongside?.value(ops) ?? '',
+    );
+    if (added === null) {
+      throw new FencedError(
+        `${this.opts.name}: this instance no longer holds ${fence!.lockKey}; the append was refused`,
+        1,
+      );
+    }
+  }
+
   /** Time-bounded folds trim as they append: `MINID ~` to what the fold still needs. */
-  private trimArgs(): (string | number)[] {
-    if (this.opts.keepMs === undefined) return [];
-    const now = this.opts.clock.now();
-    return ['MINID', '~', Math.floor(now - this.opts.keepMs - this.opts.trimGraceMs)];
+  private trimBelow(): number | null {
+    if (this.opts.keepMs === undefined) return null;
+    return Math.floor(this.opts.clock.now() - this.opts.keepMs - this.opts.trimGraceMs);
   }
 
   private async tail(): Promise<void> {
@@ -318,17 +367,23 @@ export class SharedLog<Op, Out> {
     }
     const waiting = this.waiters.get(token);
     if (waiting) this.waiters.delete(token);
-    ops.forEach((op, i) => {
-      // A fold that throws instead of rejecting still answers its writer.
-      const out = new Promise<Out>((resolve) => resolve(this.fold.apply(op)));
+    for (let i = 0; i < ops.length; i++) {
       const w = waiting?.[i];
       if (w && !w.done) {
         clearTimeout(w.timer);
-        out.then(w.resolve, w.reject);
-      } else {
-        out.catch(() => undefined); // another instance's write: its writer is told
+        // A fold that throws instead of rejecting still answers its writer.
+        new Promise<Out>((resolve) => resolve(this.fold.apply(ops[i]))).then(w.resolve, w.reject);
+        continue;
       }
-    });
+      // Another instance's write (its writer is told), or a replay: no promise per op, since
+      // a replay applies millions of them.
+      try {
+        const out = this.fold.apply(ops[i]);
+        if (out instanceof Promise) out.catch(() => undefined);
+      } catch {
+        /* the writer is told */
+      }
+    }
     this.lastId = id;
     this.st.entriesApplied++;
     this.st.opsApplied += ops.length;
@@ -356,16 +411,18 @@ export class SharedLog<Op, Out> {
         const now = await this.redisTimeMs();
         this.lastId = `${Math.max(0, now - this.opts.keepMs - 1000)}-0`;
       }
+      // The next batch is asked for before this one is applied, so Redis reads while we fold.
+      const range = (after: string) =>
+        redis.xrangeBuffer(this.key, `(${after}`, '+', 'COUNT', REPLAY_COUNT) as Promise<
+          [Buffer, Buffer[]][]
+        >;
+      let next = range(this.lastId);
       for (;;) {
-        const entries = (await redis.xrangeBuffer(
-          this.key,
-          `(${this.lastId}`,
-          '+',
-          'COUNT',
-          5000,
-        )) as [Buffer, Buffer[]][];
+        const entries = await next;
+        if (entries.length === REPLAY_COUNT)
+          next = range(entries[entries.length - 1][0].toString());
         for (const [id, fields] of entries) this.applyEntry(id.toString(), fields);
-        if (entries.length < 5000) break;
+        if (entries.length < REPLAY_COUNT) break;
       }
       // A trim that passed us while we replayed: start over from the newer snapshot.
       if (!(await this.behindTrim()) || attempt >= 3) return;
@@ -436,6 +493,22 @@ export function compareIds(a: string, b: string): number {
   const [bm, bs] = b.split('-').map(Number);
   return am !== bm ? am - bm : (as ?? 0) - (bs ?? 0);
 }
+
+/**
+ * XADD only while KEYS[1] holds ARGV[1] (when one is given), trimming to MINID ~ ARGV[2]
+ * (when given), and SET KEYS[3] to ARGV[5] (when given), all in one atomic step.
+ */
+const FENCED_XADD = `
+if ARGV[1] ~= '' and redis.call('GET', KEYS[1]) ~= ARGV[1] then return false end
+local id
+if ARGV[2] ~= '' then
+  id = redis.call('XADD', KEYS[2], 'MINID', '~', ARGV[2], '*', 'w', ARGV[3], 'b', ARGV[4])
+else
+  id = redis.call('XADD', KEYS[2], '*', 'w', ARGV[3], 'b', ARGV[4])
+end
+if ARGV[5] ~= '' then redis.call('SET', KEYS[3], ARGV[5]) end
+return id
+`;
 
 /**
  * SET the snapshot only if its id is newer than the stored one's, so two instances (a lock

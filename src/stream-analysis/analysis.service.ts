@@ -28,8 +28,8 @@ export class AnalysisService {
     private readonly env: Environment,
   ) {}
 
-  ingest(post: Post): Promise<void> {
-    return this.store.add(post, this.clock.now());
+  ingest(post: Post, eventId?: string): Promise<void> {
+    return this.store.add(post, this.clock.now(), eventId);
   }
 
   /**

@@ -32,6 +32,8 @@ export interface PostStoreUsage {
   /** Posts dropped early because of the memory bound. */
   evictedForMemory: number;
   bytes: number;
+  /** Redis mode: what the leader held while Redis was away, and appends refused by the fence. */
+  sharing?: { held: number; heldWhileAway: number; droppedWhileAway: number; fenced: number };
 }
 
 /**
@@ -39,7 +41,11 @@ export interface PostStoreUsage {
  * instances) can replace the in-memory one without touching the service.
  */
 export abstract class PostStore {
-  abstract add(post: Post, arrivalMs: number): Promise<void>;
+  /**
+   * @param eventId the upstream SSE event id it came with, if any: a shared store keeps the
+   *                last one, so whoever consumes the stream next resumes after it
+   */
+  abstract add(post: Post, arrivalMs: number, eventId?: string): Promise<void>;
   /**
    * Totals and sorted runs of one field for posts whose arrival lies in (fromMs, toMs].
    * The runs may be shared with the store but are never modified afterwards.

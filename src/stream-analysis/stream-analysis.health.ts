@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { HealthIndicator, ModuleHealth, healthy } from '../common/health';
 import { AnalysisService } from './analysis.service';
 import { StreamConsumer } from './stream-consumer';
@@ -12,12 +13,15 @@ import { StreamConsumer } from './stream-consumer';
 @Injectable()
 export class StreamAnalysisHealthIndicator extends HealthIndicator {
   readonly key = 'streamAnalysis';
+  /** How long ingest could not run: the longest event-loop delay since the last report. */
+  private readonly delay = monitorEventLoopDelay({ resolution: 10 });
 
   constructor(
     private readonly consumer: StreamConsumer,
     private readonly analysis: AnalysisService,
   ) {
     super();
+    this.delay.enable();
   }
 
   async check(): Promise<ModuleHealth> {
@@ -27,13 +31,18 @@ export class StreamAnalysisHealthIndicator extends HealthIndicator {
     const details = {
       enabled: true,
       state: s.state,
+      leader: s.leader,
       eventsReceived: s.eventsReceived,
       postsReceived: s.postsReceived,
       parseErrors: s.parseErrors,
       reconnects: s.reconnects,
       postsRetained: u.postsRetained,
+      eventLoopDelayMaxMs: Math.round(this.delay.max / 1e4) / 100,
+      ...(u.sharing ? { sharing: u.sharing } : {}),
     };
-    const cut = s.state !== 'connected' && s.lastError !== null;
+    this.delay.reset();
+    // Only the instance that holds the connection can be cut off from the upstream.
+    const cut = s.leader && s.state !== 'connected' && s.lastError !== null;
     return {
       problems: cut ? [`upstream stream unreachable: ${s.lastError}`] : [],
       unreachable: [],

@@ -7,6 +7,9 @@ import { InMemoryPostStore } from './in-memory-post.store';
 import { PostStore } from './post.store';
 import { StreamAnalysisHealthIndicator } from './stream-analysis.health';
 import { StreamConsumer } from './stream-consumer';
+import { SharedPostStore } from './shared-post.store';
+import { StreamLeadership } from './stream-leadership';
+import { SharedState } from '../shared-state/shared-state';
 
 @Module({
   controllers: [AnalysisController],
@@ -15,11 +18,20 @@ import { StreamConsumer } from './stream-consumer';
     StreamConsumer,
     AnalysisScheduler,
     StreamAnalysisHealthIndicator,
+    StreamLeadership,
     {
       provide: PostStore,
-      useFactory: (env: Environment) =>
-        new InMemoryPostStore(env.STREAM_BUCKET_MS, env.STREAM_MAX_POSTS),
-      inject: [Environment],
+      useFactory: (
+        env: Environment,
+        shared: SharedState,
+        leadership: StreamLeadership,
+      ): PostStore | Promise<PostStore> => {
+        const local = new InMemoryPostStore(env.STREAM_BUCKET_MS, env.STREAM_MAX_POSTS);
+        return shared.enabled
+          ? SharedPostStore.open(local, shared, leadership, env.STREAM_OUTAGE_BUFFER_POSTS)
+          : local;
+      },
+      inject: [Environment, SharedState, StreamLeadership],
     },
   ],
   exports: [StreamAnalysisHealthIndicator],

@@ -5,13 +5,17 @@ import { Clock } from '../common/clock';
 import { errorText } from '../common/error-text';
 import { Environment } from '../config/environment';
 import { AnalysisService } from './analysis.service';
+import { StreamLeadership } from './stream-leadership';
 import { parsePost } from './post';
 
-export type ConnectionState = 'disabled' | 'connecting' | 'connected' | 'waiting' | 'stopped';
+export type ConnectionState =
+  'disabled' | 'connecting' | 'connected' | 'waiting' | 'following' | 'stopped';
 
 export interface ConsumerStatus {
   url: string;
   state: ConnectionState;
+  /** This instance holds the upstream connection (always, in memory mode, when enabled). */
+  leader: boolean;
   connectedSince: string | null;
   lastEventAt: string | null;
   eventsReceived: number;
@@ -37,6 +41,8 @@ export class StreamConsumer implements OnApplicationBootstrap, OnApplicationShut
   private abort: AbortController | null = null;
   /** Aborted at shutdown: ends a backoff wait at once. */
   private readonly stopping = new AbortController();
+  /** Aborted when this instance stops leading: ends a backoff wait at once. */
+  private following = new AbortController();
   private readonly backoff: Backoff;
   private lastEventId: string | undefined;
   private serverRetryMs: number | undefined;
@@ -50,11 +56,13 @@ export class StreamConsumer implements OnApplicationBootstrap, OnApplicationShut
     private readonly env: Environment,
     private readonly analysis: AnalysisService,
     private readonly clock: Clock,
+    private readonly leadership: StreamLeadership,
   ) {
     this.backoff = new Backoff(BACKOFF_BASE_MS, env.STREAM_BACKOFF_MAX_MS);
     this.st = {
       url: env.STREAM_URL,
       state: env.STREAM_ENABLED ? 'connecting' : 'disabled',
+      leader: false,
       connectedSince: null,
       lastEventAt: null,
       eventsReceived: 0,
@@ -68,32 +76,66 @@ export class StreamConsumer implements OnApplicationBootstrap, OnApplicationShut
   status(): ConsumerStatus {
     return {
       ...this.st,
+      leader: this.env.STREAM_ENABLED && this.leadership.isLeader,
       connectedSince: iso(this.connectedSinceMs),
       lastEventAt: iso(this.lastEventMs),
     };
   }
 
-  onApplicationBootstrap(): void {
-    if (this.env.STREAM_ENABLED) this.running = this.run();
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.env.STREAM_ENABLED) return;
+    if (!this.leadership.shared) {
+      this.running = this.run();
+      return;
+    }
+    // Redis mode: only the elected instance consumes; the others fold what it appends.
+    this.st.state = 'following';
+    this.leadership.onChange((leader) => void (leader ? this.lead() : this.follow()));
+    await this.leadership.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     this.abort?.abort(new Error('shutting down'));
     this.stopping.abort();
+    this.following.abort();
     await this.running;
     this.st.state = 'stopped';
   }
 
+  /** Won the lock: resume the upstream after the last event the previous leader appended. */
+  private async lead(): Promise<void> {
+    await this.running;
+    if (this.stopped || !this.leadership.isLeader) return;
+    this.following = new AbortController();
+    this.lastEventId = (await this.leadership.lastEventId()) ?? this.lastEventId;
+    this.logger.log(
+      `this instance now holds the upstream connection` +
+        (this.lastEventId === undefined ? '' : ` (resuming after event ${this.lastEventId})`),
+    );
+    this.running = this.run();
+  }
+
+  /** Lost the lock: drop the upstream connection at once; the new leader has it. */
+  private async follow(): Promise<void> {
+    this.abort?.abort(new Error('another instance holds the upstream connection now'));
+    this.following.abort();
+    await this.running;
+    if (!this.stopped) this.st.state = 'following';
+  }
+
   private async run(): Promise<void> {
-    while (!this.stopped) {
+    while (!this.stopped && this.leadership.isLeader) {
       const gotEvents = await this.connectOnce();
-      if (this.stopped) break;
+      if (this.stopped || !this.leadership.isLeader) break;
       this.st.reconnects++;
       // A connection that delivered events was a success: back off from the base again.
       if (gotEvents) this.backoff.reset();
       this.st.state = 'waiting';
-      await this.clock.sleep(this.backoff.fail(this.serverRetryMs), this.stopping.signal);
+      await this.clock.sleep(
+        this.backoff.fail(this.serverRetryMs),
+        AbortSignal.any([this.stopping.signal, this.following.signal]),
+      );
     }
   }
 
@@ -144,7 +186,7 @@ export class StreamConsumer implements OnApplicationBootstrap, OnApplicationShut
       throw new Error('upstream ended the stream');
     } catch (err) {
       const message = errorText(ac.signal.aborted ? ac.signal.reason : err);
-      if (!this.stopped) {
+      if (!this.stopped && this.leadership.isLeader) {
         if (this.st.lastError !== message) this.logger.warn(`stream: ${message}; reconnecting`);
         this.st.lastError = message;
       }
@@ -172,7 +214,7 @@ export class StreamConsumer implements OnApplicationBootstrap, OnApplicationShut
       return;
     }
     this.st.postsReceived++;
-    void this.analysis.ingest(parsed.post);
+    void this.analysis.ingest(parsed.post, e.id);
   }
 }
 

@@ -170,7 +170,7 @@ export interface paths {
         };
         /**
          * Readiness: every dependency a module needs to serve is reachable
-         * @description 503 naming the module (under `error`) while a dependency it cannot serve without is unreachable: the api-metrics database. Caps and a failing upstream stream do not fail readiness: the instance still serves, and pulling it from its load balancer would only make that worse.
+         * @description 503 naming the module (under `error`) while a dependency it cannot serve without is unreachable: the api-metrics database, and Redis in redis mode. Caps and a failing upstream stream do not fail readiness: the instance still serves, and pulling it from its load balancer would only make that worse.
          */
         get: operations["Health_ready"];
         put?: never;
@@ -338,6 +338,8 @@ export interface components {
             evictedForMemory: number;
             lastError: string | null;
             lastEventAt: string | null;
+            /** @description This instance holds the upstream connection: always in memory mode (when enabled); in redis mode, the one instance elected through the Redis lock. */
+            leader: boolean;
             /** @description Arrival of the oldest post kept. */
             oldestRetainedArrival: string | null;
             /** @description Events skipped: not JSON, bad shape, oversized. */
@@ -345,8 +347,11 @@ export interface components {
             postsReceived: number;
             postsRetained: number;
             reconnects: number;
-            /** @enum {string} */
-            state: "disabled" | "connecting" | "connected" | "waiting" | "stopped";
+            /**
+             * @description `following`: redis mode, another instance holds the upstream connection and this one folds the posts it appends.
+             * @enum {string}
+             */
+            state: "disabled" | "connecting" | "connected" | "waiting" | "following" | "stopped";
             /** @example https://stream.upfluence.co/stream */
             url: string;
         };

@@ -1,9 +1,14 @@
 import type { HttpAdapterHost } from '@nestjs/core';
 import Redis from 'ioredis';
+import { ChildProcess, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { Clock } from '../../src/common/clock';
 import { loadEnvironment } from '../../src/config/environment';
 import { SharedState } from '../../src/shared-state/shared-state';
+import { answers, freePort } from '../setup/net';
+import { eventually } from './eventually';
+import { tempDir } from './temp-dir';
 
 /** The Redis the suites use; the jest set-up (`test/setup/redis.ts`) fills it in. */
 export function testRedisUrl(): string {
@@ -36,4 +41,40 @@ export async function dropPrefix(prefix: string, url = testRedisUrl()): Promise<
 export function sharedStateFor(prefix: string, clock: Clock, url = testRedisUrl()): SharedState {
   const env = loadEnvironment({ STATE_BACKEND: 'redis', REDIS_URL: url, REDIS_PREFIX: prefix });
   return new SharedState(env, clock, {} as HttpAdapterHost);
+}
+
+/** A redis-server of the test's own, with AOF on, that the test can stop and start again. */
+export async function privateRedis() {
+  const port = await freePort();
+  const dir = tempDir('beacon-private-redis-');
+  let child: ChildProcess | null = null;
+  const url = `redis://127.0.0.1:${port}`;
+  const start = async () => {
+    child = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--appendonly',
+        'yes',
+        '--save',
+        '',
+      ],
+      { stdio: 'ignore' },
+    );
+    await eventually(() => answers('127.0.0.1', port));
+  };
+  const stop = async () => {
+    const c = child;
+    child = null;
+    if (!c || c.exitCode !== null) return;
+    c.kill('SIGTERM');
+    await new Promise((r) => c.once('exit', r));
+  };
+  await start();
+  return { url, start, stop, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }

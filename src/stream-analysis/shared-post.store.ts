@@ -1,0 +1,188 @@
+import { Logger, OnApplicationShutdown } from '@nestjs/common';
+import { errorText } from '../common/error-text';
+import { FencedError, NotAppendedError, SharedLog } from '../shared-state/shared-log';
+import { SharedState } from '../shared-state/shared-state';
+import { RETENTION_MS } from './analysis.service';
+import { InMemoryPostStore } from './in-memory-post.store';
+import { DIMENSIONS, Post } from './post';
+import { PostStore, PostStoreUsage, WindowRuns } from './post.store';
+import { StreamLeadership } from './stream-leadership';
+
+/** One post in the log: arrival, timestamp, the values (null where absent), its event id. */
+interface PostOp {
+  a: number;
+  t: number;
+  v: (number | null)[];
+  e?: string;
+}
+
+const RETRY_MS = 500;
+
+/**
+ * Redis mode: the leader (the one instance that holds the upstream connection) appends
+ * every post to the shared stream log, fenced by its lock, with the event id it came with;
+ * every instance folds the log into its `InMemoryPostStore`, so `/analysis` answers alike
+ * everywhere and counts each post once. The log keeps 24 h; a new instance replays it
+ * before it serves. While Redis is away the leader keeps its upstream connection and holds
+ * up to `maxBuffered` posts (the oldest dropped first, counted), appended in order when
+ * Redis is back, unless the lock was lost meanwhile (a new leader resumes upstream from the
+ * last event id appended, so the held posts are dropped, counted).
+ */
+export class SharedPostStore extends PostStore implements OnApplicationShutdown {
+  private readonly logger = new Logger('SharedPostStore');
+  private readonly held: PostOp[] = [];
+  private retry: NodeJS.Timeout | null = null;
+  private flushing = false;
+  private readonly counts = { heldWhileAway: 0, droppedWhileAway: 0, fenced: 0 };
+
+  private constructor(
+    private readonly local: InMemoryPostStore,
+    private readonly log: SharedLog<PostOp, void>,
+    private readonly leadership: StreamLeadership,
+    private readonly maxBuffered: number,
+  ) {
+    super();
+    leadership.onChange((leader) => {
+      if (!leader && this.held.length > 0) {
+        this.counts.droppedWhileAway += this.held.length;
+        this.held.length = 0;
+      }
+    });
+  }
+
+  static async open(
+    local: InMemoryPostStore,
+    shared: SharedState,
+    leadership: StreamLeadership,
+    maxBuffered: number,
+  ): Promise<SharedPostStore> {
+    let lastAt = -Infinity;
+    const log = await shared.open<PostOp, void>(
+      'stream',
+      {
+        apply: (op) => {
+          // A new leader's clock may trail the old one's by a fraction of a ms.
+          lastAt = Math.max(lastAt, op.a);
+          const values = new Array<number>(DIMENSIONS.length);
+          for (let d = 0; d < values.length; d++) values[d] = op.v[d] ?? NaN;
+          // The synchronous append: a replay applies millions, one promise each would show.
+          local.append({ type: '', timestamp: op.t, values }, lastAt);
+        },
+      },
+      {
+        keepMs: RETENTION_MS,
+        // Posts gathered for 50 ms make one entry: a day at 100 posts/s is 1.7 M entries, not 8.6 M.
+        batchDelayMs: 50,
+        fence: { lockKey: leadership.lockKey, value: () => leadership.value },
+        alongside: {
+          key: leadership.lastEventIdKey,
+          value: (ops) => {
+            for (let i = ops.length - 1; i >= 0; i--) {
+              const e = (ops[i] as PostOp).e;
+              if (e !== undefined) return e;
+            }
+            return null;
+          },
+        },
+      },
+    );
+    return new SharedPostStore(local, log, leadership, maxBuffered);
+  }
+
+  async add(post: Post, arrivalMs: number, eventId?: string): Promise<void> {
+    const v: (number | null)[] = [];
+    for (let d = 0; d < DIMENSIONS.length; d++) {
+      const x = post.values[d];
+      v.push(Number.isNaN(x) ? null : x);
+    }
+    while (v.length > 0 && v[v.length - 1] === null) v.pop();
+    const op: PostOp = { a: arrivalMs, t: post.timestamp, v, ...(eventId ? { e: eventId } : {}) };
+    // Order is kept: while posts are held, new ones queue behind them.
+    if (this.held.length > 0) return this.hold(op);
+    await this.send(op);
+  }
+
+  window(fromMs: number, toMs: number, dimension: number): Promise<WindowRuns> {
+    return this.local.window(fromMs, toMs, dimension);
+  }
+
+  /** Local: every instance drops what is older than 24 h at its own pace; no answer changes. */
+  pruneOlderThan(beforeMs: number): Promise<number> {
+    return this.local.pruneOlderThan(beforeMs);
+  }
+
+  async usage(): Promise<PostStoreUsage> {
+    return { ...(await this.local.usage()), sharing: { held: this.held.length, ...this.counts } };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.retry) clearTimeout(this.retry);
+    await this.log.stop();
+  }
+
+  private async send(op: PostOp): Promise<void> {
+    try {
+      await this.log.append(op);
+    } catch (err) {
+      if (err instanceof FencedError) {
+        this.counts.fenced++;
+        this.leadership.lost();
+      } else if (err instanceof NotAppendedError) {
+        this.hold(op);
+      }
+      // Otherwise it is in the log and will be applied: nothing to do.
+    }
+  }
+
+  private hold(op: PostOp): void {
+    if (!this.leadership.isLeader) {
+      this.counts.droppedWhileAway++;
+      return;
+    }
+    if (this.held.length === 0) {
+      this.logger.warn('Redis is away: holding posts until it is back');
+    }
+    this.held.push(op);
+    this.counts.heldWhileAway++;
+    if (this.held.length > this.maxBuffered) {
+      this.held.shift();
+      this.counts.droppedWhileAway++;
+    }
+    this.retry ??= setTimeout(() => void this.flushHeld(), RETRY_MS);
+  }
+
+  /** Appends what was held, in order, once Redis takes appends again. */
+  private async flushHeld(): Promise<void> {
+    this.retry = null;
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      while (this.held.length > 0 && this.leadership.isLeader) {
+        const batch = this.held.slice(0, 1000);
+        const results = await Promise.allSettled(batch.map((op) => this.log.append(op)));
+        const refused = results.findIndex(
+          (r) => r.status === 'rejected' && r.reason instanceof NotAppendedError,
+        );
+        if (results.some((r) => r.status === 'rejected' && r.reason instanceof FencedError)) {
+          this.counts.fenced++;
+          this.leadership.lost();
+          return;
+        }
+        if (refused >= 0) {
+          // Still away (or away again): keep the rest, in order, and try later.
+          this.held.splice(0, refused);
+          break;
+        }
+        this.held.splice(0, batch.length);
+      }
+      if (this.held.length === 0) this.logger.log('Redis is back: held posts appended');
+    } catch (err) {
+      this.logger.warn(`appending held posts failed: ${errorText(err)}`);
+    } finally {
+      this.flushing = false;
+      if (this.held.length > 0 && this.leadership.isLeader) {
+        this.retry ??= setTimeout(() => void this.flushHeld(), RETRY_MS);
+      }
+    }
+  }
+}
