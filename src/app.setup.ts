@@ -1,9 +1,9 @@
 import { INestApplication } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { WsAdapter } from '@nestjs/platform-ws';
 import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { BeaconNestLogger } from './common/nest-logger';
+import { CheckedWsAdapter, originAllowed } from './common/ws-adapter';
 import { Environment } from './config/environment';
 import { buildOpenApiDocument } from './openapi/openapi-document';
 
@@ -21,7 +21,13 @@ export function configureApp(app: INestApplication): void {
   // conditionally, and the hash was a fifth of a small POST's time and most of a large
   // list's, so it is off.
   express.set('etag', false);
-  app.useWebSocketAdapter(new WsAdapter(app));
+  app.useWebSocketAdapter(
+    new CheckedWsAdapter(app, (req) =>
+      originAllowed(env.corsOrigins, req.headers.origin)
+        ? null
+        : { status: 403, reason: 'Origin not allowed (CORS_ORIGINS)' },
+    ),
+  );
   const origins = env.corsOrigins;
   // Off unless configured: the dashboard on another origin is a deliberate opt-in.
   if (origins.length > 0) {

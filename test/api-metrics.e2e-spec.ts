@@ -413,13 +413,33 @@ describe('StatsD timers (e2e)', () => {
     t = await startTestApp({ STATSD_ENABLED: 'true' });
     const statsd = t.app.get(StatsdListener);
     const sender = await udpSender();
-    const lines = Array.from({ length: 50 }, (_, i) => `checkout:${i + 1}|ms|@0.5|#env:test`);
-    await sender.send([...lines, 'hits:1|c', 'bad line'].join('\n'), statsd.port as number);
+    const lines = Array.from({ length: 50 }, (_, i) => `checkout:${i + 1}|ms|@0.5`);
+    await sender.send(
+      [...lines, 'hits:1|c', 'users:u1|s', 'bad line'].join('\n'),
+      statsd.port as number,
+    );
     await sender.send('checkout:51|h\ncheckout:52|d', statsd.port as number);
     await eventually(() => statsd.stats().datagrams === 2 && statsd.stats().samples === 52);
     const { data } = await t.client.GET('/metrics/{id}', { params: { path: { id: 'checkout' } } });
     expect(data).toMatchObject({ Count: 52, P50: 26e6, P95: 50e6, P99: 52e6 });
-    expect(statsd.stats()).toMatchObject({ unsupported: 1, malformed: 1 });
+    expect(statsd.stats()).toMatchObject({ unsupported: { counter: 1, set: 1 }, malformed: 1 });
+    sender.close();
+  });
+
+  it('DogStatsD and Telegraf tags name one metric; untagged stays apart', async () => {
+    t = await startTestApp({ STATSD_ENABLED: 'true' });
+    const statsd = t.app.get(StatsdListener);
+    const sender = await udpSender();
+    // hot-shots (DogStatsD) and Telegraf spell the same tagged timer differently.
+    await sender.send('api:10|ms|#region:eu,env:prod\napi:20|ms', statsd.port as number);
+    await sender.send('api,env=prod,region=eu:30|ms', statsd.port as number);
+    await eventually(() => statsd.stats().samples === 3);
+    const tagged = await t.client.GET('/metrics/{id}', {
+      params: { path: { id: 'api{env=prod,region=eu}' } },
+    });
+    expect(tagged.data).toMatchObject({ Count: 2, P50: 10e6, P99: 30e6 });
+    const plain = await t.client.GET('/metrics/{id}', { params: { path: { id: 'api' } } });
+    expect(plain.data).toMatchObject({ Count: 1, P50: 20e6 });
     sender.close();
   });
 });

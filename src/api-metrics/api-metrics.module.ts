@@ -8,6 +8,7 @@ import { ApiMetricsHealthIndicator } from './api-metrics.health';
 import { ApiMetricsScheduler } from './api-metrics.scheduler';
 import { ApiMetricsService } from './api-metrics.service';
 import { ApiMetricsStore } from './api-metrics.store';
+import { Compat002Server } from './compat-002.server';
 import { LiveFeed } from './live-feed';
 import { LiveRelay } from './live-relay';
 import { MetricsUdpListener } from './metrics-udp.listener';
@@ -23,6 +24,7 @@ import { WriteQueue } from './write-queue';
     ApiMetricsScheduler,
     ApiMetricsGateway,
     ApiMetricsHealthIndicator,
+    Compat002Server,
     LiveFeed,
     LiveRelay,
     MetricsUdpListener,

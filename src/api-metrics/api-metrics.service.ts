@@ -134,9 +134,13 @@ export class ApiMetricsService implements OnModuleInit, OnApplicationShutdown {
     return { metrics: [...groups.values()].sort(byRouteThenMethod), truncated };
   }
 
-  async series(minutes: number): Promise<Series> {
+  /**
+   * One column per second, ending at the current one: `minutes × 60` of them, or `seconds`
+   * (the seed-002 dashboard asks for now − 10 min … now, 601 columns).
+   */
+  async series(minutes: number, columns = minutes * 60): Promise<Series> {
     const endSecond = Math.floor(this.clock.now() / 1000);
-    const width = minutes * 60;
+    const width = columns;
     const first = endSecond - width + 1;
     const maxCells = this.env.API_METRICS_MAX_SERIES_CELLS;
     const cells = await this.read((s) =>

@@ -16,6 +16,32 @@ export function liveRecordJson(record: ApiMetricRecord): string {
   });
 }
 
+/**
+ * A record as the seed-002 server sent it, which its dashboard expects: the series key
+ * `"<METHOD> - <route>"` as `route`, an empty `method`, the time to the second.
+ */
+export function seed002RecordJson(record: ApiMetricRecord): string {
+  return JSON.stringify({
+    route: `${record.method} - ${record.route}`,
+    method: '',
+    timestamp: rfc3339Seconds(record.timeMs),
+    time: record.responseTimeMs,
+    status: record.statusCode,
+  });
+}
+
+/** `2025-01-15T12:00:00Z`: RFC 3339, whole seconds. */
+export function rfc3339Seconds(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+/**
+ * How a client gets its records: `batched` (Beacon's default: one object, or an array when
+ * several arrived within a tick), `single` (one object per message, `?batch=false`), or
+ * `seed002` (one object per message in the seed-002 server's shape).
+ */
+export type LiveFormat = 'batched' | 'single' | 'seed002';
+
 /** Records one subscriber may have waiting for the next tick, whatever the tick's delay. */
 const MAX_PENDING = 10_000;
 const NOTICE_INTERVAL_MS = 1000;
@@ -36,9 +62,11 @@ interface Subscriber {
   answeredPing: boolean;
 }
 
-/** Subscribers with the same filter share one pending list and one encoded message. */
+/** Subscribers with the same filter and format share one pending list and encoded messages. */
 interface Group {
+  key: string;
   route: string | null;
+  format: LiveFormat;
   subscribers: Set<Subscriber>;
   pending: string[];
 }
@@ -63,7 +91,7 @@ export interface LiveFeedStats {
 @Injectable()
 export class LiveFeed implements OnModuleDestroy {
   private readonly logger = new Logger('LiveFeed');
-  private readonly groups = new Map<string | null, Group>();
+  private readonly groups = new Map<string, Group>();
   private readonly subscribers = new Map<WebSocket, Subscriber>();
   private tickTimer: NodeJS.Timeout | null = null;
   private lastTickAt = 0;
@@ -91,11 +119,12 @@ export class LiveFeed implements OnModuleDestroy {
   }
 
   /**
-   * Adds a client with the filters from its URL (`?route=`), or closes it saying why.
+   * Adds a client with the filters from its URL (`?route=`, `?batch=false`), or closes it
+   * saying why. A `seed002` client takes no parameters.
    * @returns false when the client was refused
    */
-  subscribe(socket: WebSocket, query: URLSearchParams): boolean {
-    const problem = this.checkQuery(query);
+  subscribe(socket: WebSocket, query: URLSearchParams, seed002 = false): boolean {
+    const problem = seed002 ? null : this.checkQuery(query);
     if (problem) {
       socket.close(CLOSE_POLICY, problem);
       return false;
@@ -105,9 +134,18 @@ export class LiveFeed implements OnModuleDestroy {
       socket.close(CLOSE_TRY_LATER, `too many clients (WS_MAX_CLIENTS=${this.env.WS_MAX_CLIENTS})`);
       return false;
     }
-    const route = query.get('route');
-    let group = this.groups.get(route);
-    if (!group) this.groups.set(route, (group = { route, subscribers: new Set(), pending: [] }));
+    const route = seed002 ? null : query.get('route');
+    const format: LiveFormat = seed002
+      ? 'seed002'
+      : query.get('batch') === 'false'
+        ? 'single'
+        : 'batched';
+    const key = `${format} ${route ?? ''}`;
+    let group = this.groups.get(key);
+    if (!group) {
+      group = { key, route, format, subscribers: new Set(), pending: [] };
+      this.groups.set(key, group);
+    }
     const sub: Subscriber = {
       socket,
       group,
@@ -128,13 +166,20 @@ export class LiveFeed implements OnModuleDestroy {
 
   publish(record: ApiMetricRecord): void {
     if (this.subscribers.size === 0) return;
-    const all = this.groups.get(null);
-    const byRoute = this.groups.get(record.route);
-    if (!all && !byRoute) return;
-    const json = liveRecordJson(record);
-    if (all) this.queue(all, json);
-    if (byRoute) this.queue(byRoute, json);
-    this.scheduleTick();
+    // Encoded once per format, however many groups and clients.
+    let beacon: string | null = null;
+    let seed: string | null = null;
+    let queued = false;
+    for (const group of this.groups.values()) {
+      if (group.route !== null && group.route !== record.route) continue;
+      const json =
+        group.format === 'seed002'
+          ? (seed ??= seed002RecordJson(record))
+          : (beacon ??= liveRecordJson(record));
+      this.queue(group, json);
+      queued = true;
+    }
+    if (queued) this.scheduleTick();
   }
 
   stats(): LiveFeedStats {
@@ -158,7 +203,10 @@ export class LiveFeed implements OnModuleDestroy {
     this.tickTimer = setTimeout(() => this.tick(), wait);
   }
 
-  /** One message per client per tick: a record object, or an array when several arrived. */
+  /**
+   * Sends what arrived since the last tick: for a batched group one message per client (a
+   * record object, or an array when several arrived); otherwise one message per record.
+   */
   private tick(): void {
     this.tickTimer = null;
     const now = this.clock.now();
@@ -166,20 +214,25 @@ export class LiveFeed implements OnModuleDestroy {
     for (const group of this.groups.values()) {
       const n = group.pending.length;
       if (n === 0) continue;
-      const text = n === 1 ? group.pending[0] : `[${group.pending.join(',')}]`;
-      group.pending = [];
       // Encoded once for every client of the group (ws would encode a string per send).
-      const payload = Buffer.from(text);
+      const payloads =
+        group.format === 'batched'
+          ? [Buffer.from(n === 1 ? group.pending[0] : `[${group.pending.join(',')}]`)]
+          : group.pending.map((json) => Buffer.from(json));
+      const perPayload = group.format === 'batched' ? n : 1;
+      group.pending = [];
       for (const sub of group.subscribers) {
         if (sub.socket.readyState !== WebSocket.OPEN) continue;
-        if (sub.socket.bufferedAmount > this.env.WS_MAX_BUFFERED_BYTES) {
-          this.lose(sub, n, now);
-          continue;
+        let sent = 0;
+        for (; sent < payloads.length; sent++) {
+          if (sub.socket.bufferedAmount > this.env.WS_MAX_BUFFERED_BYTES) break;
+          sub.socket.send(payloads[sent], { binary: false });
+          this.counts.messages++;
+          this.counts.delivered += perPayload;
         }
-        sub.laggingSince = null;
-        sub.socket.send(payload, { binary: false });
-        this.counts.messages++;
-        this.counts.delivered += n;
+        // Kept up with the whole tick, or lost the rest of it (counted, and timed for WS_MAX_LAG_MS).
+        if (sent === payloads.length) sub.laggingSince = null;
+        else this.lose(sub, (payloads.length - sent) * perPayload, now);
       }
     }
   }
@@ -232,12 +285,18 @@ export class LiveFeed implements OnModuleDestroy {
     if (!sub) return;
     this.subscribers.delete(socket);
     sub.group.subscribers.delete(sub);
-    if (sub.group.subscribers.size === 0) this.groups.delete(sub.group.route);
+    if (sub.group.subscribers.size === 0) this.groups.delete(sub.group.key);
   }
 
   private checkQuery(query: URLSearchParams): string | null {
     for (const key of new Set(query.keys())) {
-      if (key !== 'route') return `unknown query parameter '${key}' (only 'route' filters)`;
+      if (key !== 'route' && key !== 'batch') {
+        return `unknown query parameter '${key}' (route filters, batch=false sends one record per message)`;
+      }
+    }
+    const batch = query.getAll('batch');
+    if (batch.length > 1 || (batch.length === 1 && batch[0] !== 'true' && batch[0] !== 'false')) {
+      return 'batch must be given once, true or false';
     }
     const routes = query.getAll('route');
     if (routes.length > 1) return 'route given more than once';

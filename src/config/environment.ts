@@ -234,6 +234,17 @@ export class Environment {
    */
   @Expose() @Transform(toInt) @IsInt() @Min(0) @Max(63) BEACON_WORKER_INDEX = 0;
 
+  /**
+   * The seed-002 server's own API (`GET /metrics`, `/ws`) on a second port, so its dashboard
+   * works unmodified; empty = off. The documented recipe uses 8085.
+   */
+  @Expose()
+  @Matches(/^$|^\d{1,5}$/, { message: 'COMPAT_002_PORT must be a port number or empty' })
+  COMPAT_002_PORT = '';
+
+  /** Origins allowed on the seed-002 listener (CORS and WebSocket), comma-separated; `*` = any. */
+  @Expose() @IsString() COMPAT_002_CORS_ORIGINS = 'http://localhost:3000';
+
   /** Origins allowed by CORS, comma-separated (`*` for any); empty = CORS off. */
   @Expose() @IsString() CORS_ORIGINS = '';
 
@@ -244,6 +255,12 @@ export class Environment {
 
   /** CORS_ORIGINS as a list; empty = CORS off, `['*']` = any origin. */
   corsOrigins: string[] = [];
+
+  /** COMPAT_002_PORT as a number; null when off. */
+  compat002Port: number | null = null;
+
+  /** COMPAT_002_CORS_ORIGINS as a list. */
+  compat002Origins: string[] = [];
 
   /** METRICS_UPSTREAM split; null when empty. An IPv6 host comes without its brackets. */
   metricsUpstream: { host: string; port: number } | null = null;
@@ -286,11 +303,23 @@ export function loadEnvironment(raw: Record<string, unknown>): Environment {
     );
   }
   env.apiMetricsRetentionMs = durationSettingMs(env.API_METRICS_RETENTION);
-  env.corsOrigins = env.CORS_ORIGINS.split(',')
-    .map((o) => o.trim())
-    .filter((o) => o.length > 0);
+  env.corsOrigins = list(env.CORS_ORIGINS);
+  env.compat002Origins = list(env.COMPAT_002_CORS_ORIGINS);
+  env.compat002Port = env.COMPAT_002_PORT === '' ? null : Number(env.COMPAT_002_PORT);
+  if (env.compat002Port !== null && env.compat002Port > 65535) {
+    throw new InvalidEnvironmentError(
+      `Invalid configuration: COMPAT_002_PORT must be 0–65535 (got "${env.COMPAT_002_PORT}")`,
+    );
+  }
   env.metricsUpstream = hostPort(env.METRICS_UPSTREAM);
   return env;
+}
+
+function list(setting: string): string[] {
+  return setting
+    .split(',')
+    .map((o) => o.trim())
+    .filter((o) => o.length > 0);
 }
 
 /** `7d`, `36h`, `90m` (already validated) to milliseconds. */

@@ -3,14 +3,18 @@ import { Socket } from 'node:dgram';
 import { bindUdp, closeUdp } from '../common/udp';
 import { Environment } from '../config/environment';
 import { LatencyService } from './latency.service';
-import { parseStatsd } from './statsd';
+import { UNSUPPORTED_KINDS, UnsupportedKind, parseStatsd } from './statsd';
 
 export interface StatsdStats {
   port: number | null;
   datagrams: number;
   samples: number;
-  unsupported: number;
+  /** Valid StatsD that is not a timer, by kind (counter, gauge, set, event, serviceCheck). */
+  unsupported: Record<UnsupportedKind, number>;
+  /** Lines that are not StatsD. */
   malformed: number;
+  /** Timers whose id (name and tags) exceeds a metric id's 200 characters. */
+  nameTooLong: number;
   /** Samples the latency module refused (LATENCY_MAX_METRICS or sample limits). */
   refused: number;
 }
@@ -20,7 +24,14 @@ export interface StatsdStats {
 export class StatsdListener implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger('StatsD');
   private socket: Socket | null = null;
-  private readonly counts = { datagrams: 0, samples: 0, unsupported: 0, malformed: 0, refused: 0 };
+  private readonly counts = { datagrams: 0, samples: 0, malformed: 0, nameTooLong: 0, refused: 0 };
+  private readonly unsupported: Record<UnsupportedKind, number> = {
+    counter: 0,
+    gauge: 0,
+    set: 0,
+    event: 0,
+    serviceCheck: 0,
+  };
 
   constructor(
     private readonly latency: LatencyService,
@@ -41,8 +52,9 @@ export class StatsdListener implements OnModuleInit, BeforeApplicationShutdown {
   receive(msg: Buffer): void {
     this.counts.datagrams++;
     const batch = parseStatsd(msg.toString('utf8'));
-    this.counts.unsupported += batch.unsupported;
+    for (const kind of UNSUPPORTED_KINDS) this.unsupported[kind] += batch.unsupported[kind];
     this.counts.malformed += batch.malformed;
+    this.counts.nameTooLong += batch.nameTooLong;
     for (const [name, samples] of batch.timers) {
       this.latency.record(name, samples).then(
         () => (this.counts.samples += samples.length),
@@ -52,7 +64,7 @@ export class StatsdListener implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   stats(): StatsdStats {
-    return { port: this.port, ...this.counts };
+    return { port: this.port, ...this.counts, unsupported: { ...this.unsupported } };
   }
 
   async beforeApplicationShutdown(): Promise<void> {
