@@ -16,3 +16,15 @@ if [ "$status" -ne 0 ]; then
   exit 1
 fi
 echo "OpenAPI spec matches the code."
+
+# Redocly's recommended rules, with the exceptions in .redocly.lint-ignore.yaml: zero
+# errors and zero warnings (a warning fails too, so checkstyle output is counted).
+report=$(npx redocly lint openapi/openapi.json --format=checkstyle 2>/dev/null || true)
+problems=$(printf '%s' "$report" | grep -c '<error ' || true)
+if [ "$problems" -ne 0 ]; then
+  npx redocly lint openapi/openapi.json --format=stylish 2>&1 | grep -v '[║╔╚]' >&2
+  echo "OpenAPI lint: $problems problems (errors or warnings) in openapi/openapi.json." >&2
+  exit 1
+fi
+echo "OpenAPI lint: no errors, no warnings (Redocly recommended rules)."
+

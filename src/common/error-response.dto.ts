@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { STATUS_CODES } from 'node:http';
 
 /** The one error body every endpoint returns: Nest's own shape. */
 export class ErrorResponseDto {
@@ -10,8 +11,19 @@ export class ErrorResponseDto {
 
   @ApiProperty({
     oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }],
-    example: ['latency_ns must be a positive number'],
     description: 'What is wrong: one sentence, or one per invalid field for validation errors.',
   })
   message!: string | string[];
+}
+
+/**
+ * An error response for one operation: the shared body, with an example of what that
+ * operation actually answers.
+ */
+export function errorResponse(status: number, description: string, message: string | string[]) {
+  return {
+    type: ErrorResponseDto,
+    description,
+    example: { statusCode: status, error: STATUS_CODES[status], message },
+  };
 }

@@ -26,7 +26,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { ErrorResponseDto } from '../common/error-response.dto';
+import { errorResponse } from '../common/error-response.dto';
 import { ConfigureMetricDto } from './dto/configure-metric.dto';
 import { MetricSnapshotDto } from './dto/metric-snapshot.dto';
 import { AcceptedDto, RecordLatenciesDto, RecordLatencyDto } from './dto/record-latency.dto';
@@ -34,13 +34,32 @@ import { LatencyService, LatencySnapshot } from './latency.service';
 import { METRIC_ID_PARAM, MetricIdPipe } from './metric-id.pipe';
 import { PERCENTILES_QUERY, PercentilesPipe } from './percentiles.pipe';
 
-const BAD_REQUEST = { type: ErrorResponseDto, description: 'Invalid id, body or query.' };
-const NOT_FOUND = { type: ErrorResponseDto, description: 'No metric with this id.' };
-const LIMIT = {
-  type: ErrorResponseDto,
-  description: 'Creating the metric would exceed LATENCY_MAX_METRICS or LATENCY_MAX_TOTAL_SAMPLES.',
-};
-const TOO_LARGE = { type: ErrorResponseDto, description: 'Body larger than BODY_LIMIT.' };
+const BAD_SAMPLE = errorResponse(400, 'Invalid id or body; nothing was recorded.', [
+  'latency_ns must be a positive integer no larger than 9007199254740991',
+]);
+const BAD_BATCH = errorResponse(400, 'Invalid id or body; nothing was recorded.', [
+  'each value in latencies_ns must be a positive integer no larger than 9007199254740991',
+]);
+const BAD_PERCENTILES = errorResponse(400, 'Invalid id or `percentiles`.', [
+  'percentiles must be a comma-separated list of at most 10 numbers, each greater than 0 and at most 100',
+]);
+const BAD_CONFIG = errorResponse(400, 'Invalid id or body; nothing was changed.', [
+  'window_ms must not exceed 86400000 (LATENCY_MAX_WINDOW_MS)',
+]);
+const BAD_ID = errorResponse(400, 'Invalid id.', [
+  'id must be shorter than or equal to 200 characters',
+]);
+const NOT_FOUND = errorResponse(404, 'No metric with this id.', "Metric 'checkout' not found");
+const LIMIT = errorResponse(
+  409,
+  'Creating the metric would exceed LATENCY_MAX_METRICS or LATENCY_MAX_TOTAL_SAMPLES.',
+  'Metric limit reached (10000); delete a metric or raise LATENCY_MAX_METRICS',
+);
+const TOO_LARGE = errorResponse(
+  413,
+  'Body larger than BODY_LIMIT.',
+  'Request body is larger than BODY_LIMIT',
+);
 
 @ApiTags('latency')
 @Controller('metrics')
@@ -55,7 +74,7 @@ export class LatencyController {
     description: 'Creates the metric with the default window and cap if it does not exist.',
   })
   @ApiAcceptedResponse({ description: 'Recorded. Empty body.' })
-  @ApiBadRequestResponse(BAD_REQUEST)
+  @ApiBadRequestResponse(BAD_SAMPLE)
   @ApiConflictResponse(LIMIT)
   @ApiPayloadTooLargeResponse(TOO_LARGE)
   async record(
@@ -72,8 +91,8 @@ export class LatencyController {
     summary: 'Record a batch of latency samples',
     description: 'All samples get the same arrival time. One invalid value rejects the batch.',
   })
-  @ApiAcceptedResponse({ type: AcceptedDto })
-  @ApiBadRequestResponse(BAD_REQUEST)
+  @ApiAcceptedResponse({ type: AcceptedDto, description: 'Recorded, every sample of the batch.' })
+  @ApiBadRequestResponse(BAD_BATCH)
   @ApiConflictResponse(LIMIT)
   @ApiPayloadTooLargeResponse(TOO_LARGE)
   async recordBatch(
@@ -84,10 +103,13 @@ export class LatencyController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'Snapshots of every metric, sorted by MetricID' })
+  @ApiOperation({
+    summary: 'Snapshots of every metric, sorted by MetricID',
+    description: 'Every metric as `GET /metrics/{id}` gives it; `[]` when there is none.',
+  })
   @ApiQuery(PERCENTILES_QUERY)
-  @ApiOkResponse({ type: MetricSnapshotDto, isArray: true })
-  @ApiBadRequestResponse(BAD_REQUEST)
+  @ApiOkResponse({ type: MetricSnapshotDto, isArray: true, description: 'Every metric.' })
+  @ApiBadRequestResponse(BAD_PERCENTILES)
   async list(
     @Query('percentiles', PercentilesPipe) percentiles?: number[],
   ): Promise<MetricSnapshotDto[]> {
@@ -97,10 +119,15 @@ export class LatencyController {
 
   @Get(':id')
   @ApiParam(METRIC_ID_PARAM)
-  @ApiOperation({ summary: 'Snapshot of one metric: count and P50/P95/P99 over its window' })
+  @ApiOperation({
+    summary: 'Snapshot of one metric: count and P50/P95/P99 over its window',
+    description:
+      'Nearest-rank percentiles, `sorted[ceil(p/100·n) − 1]`, over the samples inside the ' +
+      'window; `percentiles=90,99.9` adds any others.',
+  })
   @ApiQuery(PERCENTILES_QUERY)
-  @ApiOkResponse({ type: MetricSnapshotDto })
-  @ApiBadRequestResponse(BAD_REQUEST)
+  @ApiOkResponse({ type: MetricSnapshotDto, description: 'The metric now.' })
+  @ApiBadRequestResponse(BAD_PERCENTILES)
   @ApiNotFoundResponse(NOT_FOUND)
   async get(
     @Param('id', MetricIdPipe) id: string,
@@ -119,7 +146,7 @@ export class LatencyController {
   })
   @ApiCreatedResponse({ type: MetricSnapshotDto, description: 'Created.' })
   @ApiOkResponse({ type: MetricSnapshotDto, description: 'Reconfigured.' })
-  @ApiBadRequestResponse(BAD_REQUEST)
+  @ApiBadRequestResponse(BAD_CONFIG)
   @ApiConflictResponse(LIMIT)
   async configure(
     @Param('id', MetricIdPipe) id: string,
@@ -137,9 +164,12 @@ export class LatencyController {
   @Delete(':id')
   @ApiParam(METRIC_ID_PARAM)
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ summary: 'Delete a metric and its samples' })
+  @ApiOperation({
+    summary: 'Delete a metric and its samples',
+    description: 'Frees its slot under LATENCY_MAX_METRICS and its share of the sample budget.',
+  })
   @ApiNoContentResponse({ description: 'Deleted.' })
-  @ApiBadRequestResponse(BAD_REQUEST)
+  @ApiBadRequestResponse(BAD_ID)
   @ApiNotFoundResponse(NOT_FOUND)
   async remove(@Param('id', MetricIdPipe) id: string): Promise<void> {
     await this.latency.remove(id);

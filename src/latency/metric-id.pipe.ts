@@ -6,8 +6,9 @@ export const MAX_METRIC_ID_LENGTH = 200;
 export const METRIC_ID_PARAM: ApiParamOptions = {
   name: 'id',
   description:
-    `Metric identifier, 1–${MAX_METRIC_ID_LENGTH} characters. Any character a path segment ` +
-    'can carry; percent-encode `/`, `?`, `#` and `%`.',
+    `Metric identifier, 1–${MAX_METRIC_ID_LENGTH} characters, any characters. A client must ` +
+    'percent-encode it as a path segment: `/` (ids made from routes such as `GET /api/login` ' +
+    'carry one), `?`, `#`, `%` and spaces; tagged StatsD ids look like `api{env=prod}`.',
   schema: { type: 'string', minLength: 1, maxLength: MAX_METRIC_ID_LENGTH },
   example: 'checkout-api',
 };

@@ -8,7 +8,7 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { ErrorResponseDto } from '../common/error-response.dto';
+import { errorResponse } from '../common/error-response.dto';
 import { CounterDto } from './dto/counter.dto';
 import { RequestCounterService } from './request-counter.service';
 
@@ -28,22 +28,33 @@ export class RequestCounterController {
       "JSON by default; `Accept: text/plain` gets the seed's one-line answer.",
   })
   @ApiOkResponse({
-    description: 'The count.',
+    description:
+      'The count, in the media type the request accepts: `application/json` (the default, ' +
+      'a CounterDto) or `text/plain` (the seed-004 line, a CounterText). A generated client ' +
+      'asks for one with `Accept` and gets that type.',
     content: {
-      'application/json': { schema: { $ref: getSchemaPath(CounterDto) } },
+      'application/json': {
+        schema: { $ref: getSchemaPath(CounterDto) },
+        example: { count: 1234, windowSeconds: 60 },
+      },
       'text/plain': {
         schema: {
+          title: 'CounterText',
           type: 'string',
+          description: "Sent for `Accept: text/plain`: the seed-004 server's one line.",
           pattern: '^Requests in past \\d+ seconds: \\d+$',
-          example: 'Requests in past 60 seconds: 1234',
         },
+        example: 'Requests in past 60 seconds: 1234',
       },
     },
   })
-  @ApiNotFoundResponse({
-    type: ErrorResponseDto,
-    description: 'The counter is disabled (COUNTER_ENABLED=false).',
-  })
+  @ApiNotFoundResponse(
+    errorResponse(
+      404,
+      'The counter is disabled (COUNTER_ENABLED=false).',
+      'The request counter is disabled (COUNTER_ENABLED=false)',
+    ),
+  )
   read(@Req() req: Request, @Res({ passthrough: true }) res: Response): CounterDto | string {
     const { count, windowSeconds } = this.counter.read();
     if (req.accepts(['application/json', 'text/plain']) === 'text/plain') {

@@ -22,7 +22,7 @@ import {
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { ErrorResponseDto } from '../common/error-response.dto';
+import { errorResponse } from '../common/error-response.dto';
 import { MessageAcceptedDto, RocketMessageDto } from './dto/rocket-message.dto';
 import { ListRocketsQueryDto, RocketStateDto, RocketSummaryDto } from './dto/rocket-state.dto';
 import { RocketMessage } from './rocket-message';
@@ -46,20 +46,28 @@ export class RocketsController {
   })
   @ApiBody({ type: RocketMessageDto })
   @ApiAcceptedResponse({ type: MessageAcceptedDto, description: 'Taken; see `status`.' })
-  @ApiBadRequestResponse({
-    type: ErrorResponseDto,
-    description: 'Malformed envelope, unknown messageType, bad or unknown payload fields.',
-  })
-  @ApiPayloadTooLargeResponse({
-    type: ErrorResponseDto,
-    description: 'Body larger than BODY_LIMIT.',
-  })
-  @ApiServiceUnavailableResponse({
-    type: ErrorResponseDto,
-    description:
-      'No room to buffer an out-of-order message or to track another rocket. Nothing was ' +
-      'changed; send it again after Retry-After seconds.',
-  })
+  @ApiBadRequestResponse(
+    errorResponse(
+      400,
+      'Malformed envelope, unknown messageType, bad or unknown payload fields; nothing changed.',
+      [
+        'metadata.messageNumber must not be less than 1',
+        'message.launchSpeed must be an integer number (for messageType RocketLaunched)',
+      ],
+    ),
+  )
+  @ApiPayloadTooLargeResponse(
+    errorResponse(413, 'Body larger than BODY_LIMIT.', 'Request body is larger than BODY_LIMIT'),
+  )
+  @ApiServiceUnavailableResponse(
+    errorResponse(
+      503,
+      'No room to buffer an out-of-order message or to track another rocket (or, in redis ' +
+        'mode, Redis is unreachable). Nothing was changed; send it again after Retry-After seconds.',
+      'Rocket 193270a9-c9cf-404a-8f83-838e71d9ae67 already holds 10000 out-of-order messages ' +
+        '(ROCKETS_MAX_BUFFERED_PER_CHANNEL); retry once the gap before 10002 fills',
+    ),
+  )
   receive(@Body(RocketMessagePipe) message: RocketMessage): Promise<MessageAcceptedDto> {
     return this.rockets.accept(message);
   }
@@ -69,8 +77,12 @@ export class RocketsController {
     summary: 'All rockets, sorted',
     description: 'Default order: id ascending. Ties break by id; missing values sort last.',
   })
-  @ApiOkResponse({ type: RocketSummaryDto, isArray: true })
-  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'Unknown sort field or order.' })
+  @ApiOkResponse({ type: RocketSummaryDto, isArray: true, description: 'Every rocket.' })
+  @ApiBadRequestResponse(
+    errorResponse(400, 'Unknown sort field or order.', [
+      'sort must be one of the following values: id, type, speed, mission, status, updatedAt',
+    ]),
+  )
   async list(
     @Query() query: ListRocketsQueryDto,
     @Res({ passthrough: true }) res: Response,
@@ -82,10 +94,23 @@ export class RocketsController {
   }
 
   @Get('rockets/:id')
-  @ApiParam({ name: 'id', description: 'The channel of the rocket.' })
-  @ApiOperation({ summary: 'One rocket' })
-  @ApiOkResponse({ type: RocketStateDto })
-  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No message for this channel yet.' })
+  @ApiParam({
+    name: 'id',
+    description:
+      'The channel of the rocket, percent-encoded as a path segment (a `/` in it as `%2F`).',
+  })
+  @ApiOperation({
+    summary: 'One rocket',
+    description: 'Its state from every message applied so far, and how many wait in its buffer.',
+  })
+  @ApiOkResponse({ type: RocketStateDto, description: 'The rocket.' })
+  @ApiNotFoundResponse(
+    errorResponse(
+      404,
+      'No message for this channel yet.',
+      'No rocket with id "193270a9-c9cf-404a-8f83-838e71d9ae67"',
+    ),
+  )
   async get(@Param('id') id: string): Promise<RocketStateDto> {
     const { reason, ...rest } = await this.rockets.get(id);
     return reason === null ? rest : { ...rest, reason };

@@ -7,7 +7,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { ErrorResponseDto } from '../common/error-response.dto';
+import { errorResponse } from '../common/error-response.dto';
 import { AnalysisService } from './analysis.service';
 import { AnalysisQueryDto } from './dto/analysis-query.dto';
 import { AnalysisStatusDto } from './dto/analysis-status.dto';
@@ -55,11 +55,14 @@ export class AnalysisController {
       },
     },
   })
-  @ApiBadRequestResponse({
-    type: ErrorResponseDto,
-    description: 'Missing or invalid duration, dimension or mode.',
-  })
-  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No post in the window.' })
+  @ApiBadRequestResponse(
+    errorResponse(400, 'Missing or invalid duration, dimension or mode.', [
+      'duration "10" is not a duration like 5s, 10m or 1h30m',
+    ]),
+  )
+  @ApiNotFoundResponse(
+    errorResponse(404, 'No post in the window.', 'No post arrived in the last 10m'),
+  )
   async analyse(
     @Query() q: AnalysisQueryDto,
     @Req() req: Request,
@@ -88,8 +91,13 @@ export class AnalysisController {
   }
 
   @Get('status')
-  @ApiOperation({ summary: 'The stream consumer and what is retained' })
-  @ApiOkResponse({ type: AnalysisStatusDto })
+  @ApiOperation({
+    summary: 'The stream consumer and what is retained',
+    description:
+      "This instance's connection to STREAM_URL (in redis mode, whether it is the one that " +
+      'holds it), what it received, and what the post store keeps.',
+  })
+  @ApiOkResponse({ type: AnalysisStatusDto, description: 'The consumer and the store.' })
   async status(): Promise<AnalysisStatusDto> {
     const u = await this.analysis.usage();
     return {

@@ -31,7 +31,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The stream consumer and what is retained */
+        /**
+         * The stream consumer and what is retained
+         * @description This instance's connection to STREAM_URL (in redis mode, whether it is the one that holds it), what it received, and what the post store keeps.
+         */
         get: operations["Analysis_status"];
         put?: never;
         post?: never;
@@ -208,7 +211,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Snapshots of every metric, sorted by MetricID */
+        /**
+         * Snapshots of every metric, sorted by MetricID
+         * @description Every metric as `GET /metrics/{id}` gives it; `[]` when there is none.
+         */
         get: operations["Latency_list"];
         put?: never;
         post?: never;
@@ -225,7 +231,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Snapshot of one metric: count and P50/P95/P99 over its window */
+        /**
+         * Snapshot of one metric: count and P50/P95/P99 over its window
+         * @description Nearest-rank percentiles, `sorted[ceil(p/100·n) − 1]`, over the samples inside the window; `percentiles=90,99.9` adds any others.
+         */
         get: operations["Latency_get"];
         /**
          * Create or reconfigure a metric
@@ -233,7 +242,10 @@ export interface paths {
          */
         put: operations["Latency_configure"];
         post?: never;
-        /** Delete a metric and its samples */
+        /**
+         * Delete a metric and its samples
+         * @description Frees its slot under LATENCY_MAX_METRICS and its share of the sample budget.
+         */
         delete: operations["Latency_remove"];
         options?: never;
         head?: never;
@@ -307,7 +319,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One rocket */
+        /**
+         * One rocket
+         * @description Its state from every message applied so far, and how many wait in its buffer.
+         */
         get: operations["Rockets_get"];
         put?: never;
         post?: never;
@@ -331,12 +346,17 @@ export interface components {
         /** @enum {string} */
         AnalysisMode: "live" | "history";
         AnalysisStatusDto: {
+            /** @description Memory the kept posts take, in bytes. */
             bytes: number;
+            /** @description When the current upstream connection opened; null while not connected. */
             connectedSince: string | null;
+            /** @description SSE events received by this instance. */
             eventsReceived: number;
             /** @description Posts dropped early because of STREAM_MAX_POSTS. */
             evictedForMemory: number;
+            /** @description Why the last connection ended or failed; null if none has. */
             lastError: string | null;
+            /** @description When the last event arrived. */
             lastEventAt: string | null;
             /** @description This instance holds the upstream connection: always in memory mode (when enabled); in redis mode, the one instance elected through the Redis lock. */
             leader: boolean;
@@ -344,15 +364,21 @@ export interface components {
             oldestRetainedArrival: string | null;
             /** @description Events skipped: not JSON, bad shape, oversized. */
             parseErrors: number;
+            /** @description Of those, the ones that were valid posts. */
             postsReceived: number;
+            /** @description Posts kept (the last 24 h), on this instance. */
             postsRetained: number;
+            /** @description Connections that ended and were made again. */
             reconnects: number;
             /**
              * @description `following`: redis mode, another instance holds the upstream connection and this one folds the posts it appends.
              * @enum {string}
              */
             state: "disabled" | "connecting" | "connected" | "waiting" | "following" | "stopped";
-            /** @example https://stream.upfluence.co/stream */
+            /**
+             * @description STREAM_URL.
+             * @example https://stream.upfluence.co/stream
+             */
             url: string;
         };
         ConfigureMetricDto: {
@@ -387,12 +413,7 @@ export interface components {
              * @example Bad Request
              */
             error: string;
-            /**
-             * @description What is wrong: one sentence, or one per invalid field for validation errors.
-             * @example [
-             *       "latency_ns must be a positive number"
-             *     ]
-             */
+            /** @description What is wrong: one sentence, or one per invalid field for validation errors. */
             message: string | string[];
             /**
              * @description HTTP status code, repeated.
@@ -403,9 +424,15 @@ export interface components {
         /** @enum {string} */
         HttpMethod: "GET" | "POST" | "PUT" | "DELETE" | "PATCH" | "OPTIONS" | "HEAD" | "TRACE" | "CONNECT" | "UNKNOWN";
         MessageAcceptedDto: {
-            /** @example 193270a9-c9cf-404a-8f83-838e71d9ae67 */
+            /**
+             * @description The rocket the message was for.
+             * @example 193270a9-c9cf-404a-8f83-838e71d9ae67
+             */
             channel: string;
-            /** @example 1 */
+            /**
+             * @description The message, by its number.
+             * @example 1
+             */
             messageNumber: number;
             /** @description `applied`: this message (and any buffered ones it unblocked) changed the rocket. `buffered`: ahead of the next expected number, kept until the gap fills. `duplicate`: this number was already received (applied or buffered); nothing changed. `ignored`: the rocket had already exploded. */
             status: components["schemas"]["MessageStatus"];
@@ -445,7 +472,10 @@ export interface components {
              * @example 10000
              */
             MaxSamples: number;
-            /** @example checkout-api */
+            /**
+             * @description The metric, as named in the path.
+             * @example checkout-api
+             */
             MetricID: string;
             /**
              * Format: int64
@@ -455,11 +485,13 @@ export interface components {
             P50: number | null;
             /**
              * Format: int64
+             * @description Nearest-rank 95th percentile in ns; null when the window is empty.
              * @example 3900000
              */
             P95: number | null;
             /**
              * Format: int64
+             * @description Nearest-rank 99th percentile in ns; null when the window is empty.
              * @example 4100000
              */
             P99: number | null;
@@ -515,7 +547,9 @@ export interface components {
             count: number;
             /** @description Median response time (ms); null when count is 0. */
             p50: number | null;
+            /** @description Nearest-rank 95th percentile of response times in ms; null when none matched. */
             p95: number | null;
+            /** @description Nearest-rank 99th percentile of response times in ms; null when none matched. */
             p99: number | null;
         };
         ResponseSampleDto: {
@@ -531,15 +565,27 @@ export interface components {
             time: number;
         };
         RocketExplodedDto: {
-            /** @example PRESSURE_VESSEL_FAILURE */
+            /**
+             * @description Why it exploded; the explosion is final.
+             * @example PRESSURE_VESSEL_FAILURE
+             */
             reason: string;
         };
         RocketLaunchedDto: {
-            /** @example 500 */
+            /**
+             * @description Speed at launch.
+             * @example 500
+             */
             launchSpeed: number;
-            /** @example ARTEMIS */
+            /**
+             * @description The mission.
+             * @example ARTEMIS
+             */
             mission: string;
-            /** @example Falcon-9 */
+            /**
+             * @description The rocket type.
+             * @example Falcon-9
+             */
             type: string;
         };
         RocketMessageDto: {
@@ -550,20 +596,30 @@ export interface components {
         /** @enum {string} */
         RocketMessageType: "RocketLaunched" | "RocketSpeedIncreased" | "RocketSpeedDecreased" | "RocketExploded" | "RocketMissionChanged";
         RocketMissionChangedDto: {
-            /** @example SHUTTLE_MIR */
+            /**
+             * @description The new mission.
+             * @example SHUTTLE_MIR
+             */
             newMission: string;
         };
         RocketSpeedDecreasedDto: {
-            /** @example 3000 */
+            /**
+             * @description By how much the speed changes (it never goes below 0).
+             * @example 3000
+             */
             by: number;
         };
         RocketSpeedIncreasedDto: {
-            /** @example 3000 */
+            /**
+             * @description By how much the speed changes (it never goes below 0).
+             * @example 3000
+             */
             by: number;
         };
         RocketStateDto: {
             /** @description Received early, waiting for a gap. */
             bufferedMessages: number;
+            /** @description True once RocketExploded was applied. */
             exploded: boolean;
             /**
              * @description The channel.
@@ -577,14 +633,20 @@ export interface components {
              * @example 2022-02-02T19:39:05.86337+01:00
              */
             launchedAt: string | null;
-            /** @example ARTEMIS */
+            /**
+             * @description The launch mission, or the last RocketMissionChanged; null until launched.
+             * @example ARTEMIS
+             */
             mission: string | null;
             /**
              * @description Only once exploded.
              * @example PRESSURE_VESSEL_FAILURE
              */
             reason?: string;
-            /** @example 3500 */
+            /**
+             * @description Launch speed plus increases minus decreases, never below 0.
+             * @example 3500
+             */
             speed: number;
             /** @description `pending`: messages are buffered but message 1 has not arrived; `exploded`: final; `active` otherwise. */
             status: components["schemas"]["RocketStatus"];
@@ -610,9 +672,15 @@ export interface components {
              * @example 193270a9-c9cf-404a-8f83-838e71d9ae67
              */
             id: string;
-            /** @example ARTEMIS */
+            /**
+             * @description The launch mission, or the last RocketMissionChanged; null until launched.
+             * @example ARTEMIS
+             */
             mission: string | null;
-            /** @example 3500 */
+            /**
+             * @description Launch speed plus increases minus decreases, never below 0.
+             * @example 3500
+             */
             speed: number;
             /** @description `pending`: messages are buffered but message 1 has not arrived; `exploded`: final; `active` otherwise. */
             status: components["schemas"]["RocketStatus"];
@@ -632,7 +700,10 @@ export interface components {
             method: components["schemas"]["HttpMethod"];
             /** @description The call at the same position in `timestamps`. */
             responses: components["schemas"]["ResponseSampleDto"][];
-            /** @example /health */
+            /**
+             * @description The route as the sender reported it.
+             * @example /health
+             */
             route: string;
             /**
              * @description When each call happened, ascending (RFC 3339, milliseconds, UTC).
@@ -706,6 +777,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "duration \"10\" is not a duration like 5s, 10m or 1h30m"
+                     *       ],
+                     *       "statusCode": 400
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -715,6 +795,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Not Found",
+                     *       "message": "No post arrived in the last 10m",
+                     *       "statusCode": 404
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -729,6 +816,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The consumer and the store. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -751,6 +839,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The records, grouped. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -765,6 +854,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "minutes must not be greater than 1440"
+                     *       ],
+                     *       "statusCode": 400
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -774,6 +872,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Not Found",
+                     *       "message": "api-metrics is disabled (API_METRICS_ENABLED=false)",
+                     *       "statusCode": 404
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -783,6 +888,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Service Unavailable",
+                     *       "message": "the api-metrics database is unavailable; retry shortly",
+                     *       "statusCode": 503
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -804,6 +916,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The percentiles. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -818,6 +931,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "minutes must not be greater than 1440"
+                     *       ],
+                     *       "statusCode": 400
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -827,6 +949,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Not Found",
+                     *       "message": "api-metrics is disabled (API_METRICS_ENABLED=false)",
+                     *       "statusCode": 404
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -836,6 +965,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Service Unavailable",
+                     *       "message": "the api-metrics database is unavailable; retry shortly",
+                     *       "statusCode": 503
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -853,6 +989,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The grid. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -867,6 +1004,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "minutes must not be greater than 1440"
+                     *       ],
+                     *       "statusCode": 400
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -876,6 +1022,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Not Found",
+                     *       "message": "api-metrics is disabled (API_METRICS_ENABLED=false)",
+                     *       "statusCode": 404
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -885,6 +1038,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Service Unavailable",
+                     *       "message": "the api-metrics database is unavailable; retry shortly",
+                     *       "statusCode": 503
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -899,13 +1059,20 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The count. */
+            /** @description The count, in the media type the request accepts: `application/json` (the default, a CounterDto) or `text/plain` (the seed-004 line, a CounterText). A generated client asks for one with `Accept` and gets that type. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "count": 1234,
+                     *       "windowSeconds": 60
+                     *     }
+                     */
                     "application/json": components["schemas"]["CounterDto"];
+                    /** @example Requests in past 60 seconds: 1234 */
                     "text/plain": string;
                 };
             };
@@ -915,6 +1082,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Not Found",
+                     *       "message": "The request counter is disabled (COUNTER_ENABLED=false)",
+                     *       "statusCode": 404
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -1198,12 +1372,22 @@ export interface operations {
                     "application/json": components["schemas"]["MessageAcceptedDto"];
                 };
             };
-            /** @description Malformed envelope, unknown messageType, bad or unknown payload fields. */
+            /** @description Malformed envelope, unknown messageType, bad or unknown payload fields; nothing changed. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "metadata.messageNumber must not be less than 1",
+                     *         "message.launchSpeed must be an integer number (for messageType RocketLaunched)"
+                     *       ],
+                     *       "statusCode": 400
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -1213,15 +1397,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Payload Too Large",
+                     *       "message": "Request body is larger than BODY_LIMIT",
+                     *       "statusCode": 413
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description No room to buffer an out-of-order message or to track another rocket. Nothing was changed; send it again after Retry-After seconds. */
+            /** @description No room to buffer an out-of-order message or to track another rocket (or, in redis mode, Redis is unreachable). Nothing was changed; send it again after Retry-After seconds. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Service Unavailable",
+                     *       "message": "Rocket 193270a9-c9cf-404a-8f83-838e71d9ae67 already holds 10000 out-of-order messages (ROCKETS_MAX_BUFFERED_PER_CHANNEL); retry once the gap before 10002 fills",
+                     *       "statusCode": 503
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -1239,6 +1437,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Every metric. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1247,12 +1446,21 @@ export interface operations {
                     "application/json": components["schemas"]["MetricSnapshotDto"][];
                 };
             };
-            /** @description Invalid id, body or query. */
+            /** @description Invalid id or `percentiles`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "percentiles must be a comma-separated list of at most 10 numbers, each greater than 0 and at most 100"
+                     *       ],
+                     *       "statusCode": 400
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -1266,13 +1474,14 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description Metric identifier, 1–200 characters. Any character a path segment can carry; percent-encode `/`, `?`, `#` and `%`. */
+                /** @description Metric identifier, 1–200 characters, any characters. A client must percent-encode it as a path segment: `/` (ids made from routes such as `GET /api/login` carry one), `?`, `#`, `%` and spaces; tagged StatsD ids look like `api{env=prod}`. */
                 id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description The metric now. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1281,12 +1490,21 @@ export interface operations {
                     "application/json": components["schemas"]["MetricSnapshotDto"];
                 };
             };
-            /** @description Invalid id, body or query. */
+            /** @description Invalid id or `percentiles`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "percentiles must be a comma-separated list of at most 10 numbers, each greater than 0 and at most 100"
+                     *       ],
+                     *       "statusCode": 400
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -1296,6 +1514,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Not Found",
+                     *       "message": "Metric 'checkout' not found",
+                     *       "statusCode": 404
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -1306,7 +1531,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Metric identifier, 1–200 characters. Any character a path segment can carry; percent-encode `/`, `?`, `#` and `%`. */
+                /** @description Metric identifier, 1–200 characters, any characters. A client must percent-encode it as a path segment: `/` (ids made from routes such as `GET /api/login` carry one), `?`, `#`, `%` and spaces; tagged StatsD ids look like `api{env=prod}`. */
                 id: string;
             };
             cookie?: never;
@@ -1335,12 +1560,21 @@ export interface operations {
                     "application/json": components["schemas"]["MetricSnapshotDto"];
                 };
             };
-            /** @description Invalid id, body or query. */
+            /** @description Invalid id or body; nothing was changed. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "window_ms must not exceed 86400000 (LATENCY_MAX_WINDOW_MS)"
+                     *       ],
+                     *       "statusCode": 400
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -1350,6 +1584,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Conflict",
+                     *       "message": "Metric limit reached (10000); delete a metric or raise LATENCY_MAX_METRICS",
+                     *       "statusCode": 409
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -1360,7 +1601,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Metric identifier, 1–200 characters. Any character a path segment can carry; percent-encode `/`, `?`, `#` and `%`. */
+                /** @description Metric identifier, 1–200 characters, any characters. A client must percent-encode it as a path segment: `/` (ids made from routes such as `GET /api/login` carry one), `?`, `#`, `%` and spaces; tagged StatsD ids look like `api{env=prod}`. */
                 id: string;
             };
             cookie?: never;
@@ -1374,12 +1615,21 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid id, body or query. */
+            /** @description Invalid id. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "id must be shorter than or equal to 200 characters"
+                     *       ],
+                     *       "statusCode": 400
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -1389,6 +1639,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Not Found",
+                     *       "message": "Metric 'checkout' not found",
+                     *       "statusCode": 404
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -1399,7 +1656,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Metric identifier, 1–200 characters. Any character a path segment can carry; percent-encode `/`, `?`, `#` and `%`. */
+                /** @description Metric identifier, 1–200 characters, any characters. A client must percent-encode it as a path segment: `/` (ids made from routes such as `GET /api/login` carry one), `?`, `#`, `%` and spaces; tagged StatsD ids look like `api{env=prod}`. */
                 id: string;
             };
             cookie?: never;
@@ -1410,6 +1667,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Recorded, every sample of the batch. */
             202: {
                 headers: {
                     [name: string]: unknown;
@@ -1418,12 +1676,21 @@ export interface operations {
                     "application/json": components["schemas"]["AcceptedDto"];
                 };
             };
-            /** @description Invalid id, body or query. */
+            /** @description Invalid id or body; nothing was recorded. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "each value in latencies_ns must be a positive integer no larger than 9007199254740991"
+                     *       ],
+                     *       "statusCode": 400
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -1433,6 +1700,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Conflict",
+                     *       "message": "Metric limit reached (10000); delete a metric or raise LATENCY_MAX_METRICS",
+                     *       "statusCode": 409
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -1442,6 +1716,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Payload Too Large",
+                     *       "message": "Request body is larger than BODY_LIMIT",
+                     *       "statusCode": 413
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -1452,7 +1733,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Metric identifier, 1–200 characters. Any character a path segment can carry; percent-encode `/`, `?`, `#` and `%`. */
+                /** @description Metric identifier, 1–200 characters, any characters. A client must percent-encode it as a path segment: `/` (ids made from routes such as `GET /api/login` carry one), `?`, `#`, `%` and spaces; tagged StatsD ids look like `api{env=prod}`. */
                 id: string;
             };
             cookie?: never;
@@ -1470,12 +1751,21 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid id, body or query. */
+            /** @description Invalid id or body; nothing was recorded. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "latency_ns must be a positive integer no larger than 9007199254740991"
+                     *       ],
+                     *       "statusCode": 400
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -1485,6 +1775,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Conflict",
+                     *       "message": "Metric limit reached (10000); delete a metric or raise LATENCY_MAX_METRICS",
+                     *       "statusCode": 409
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -1494,6 +1791,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Payload Too Large",
+                     *       "message": "Request body is larger than BODY_LIMIT",
+                     *       "statusCode": 413
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -1502,7 +1806,9 @@ export interface operations {
     Rockets_list: {
         parameters: {
             query?: {
+                /** @description The field to sort by; ties break by id, missing values last. */
                 sort?: "id" | "type" | "speed" | "mission" | "status" | "updatedAt";
+                /** @description The sort order. */
                 order?: "asc" | "desc";
             };
             header?: never;
@@ -1511,6 +1817,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Every rocket. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1525,6 +1832,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "sort must be one of the following values: id, type, speed, mission, status, updatedAt"
+                     *       ],
+                     *       "statusCode": 400
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -1535,13 +1851,14 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The channel of the rocket. */
+                /** @description The channel of the rocket, percent-encoded as a path segment (a `/` in it as `%2F`). */
                 id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description The rocket. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1556,6 +1873,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Not Found",
+                     *       "message": "No rocket with id \"193270a9-c9cf-404a-8f83-838e71d9ae67\"",
+                     *       "statusCode": 404
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };

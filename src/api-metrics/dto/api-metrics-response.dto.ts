@@ -10,7 +10,7 @@ export class ResponseSampleDto {
 }
 
 export class RouteMetricsDto {
-  @ApiProperty({ example: '/health' })
+  @ApiProperty({ example: '/health', description: 'The route as the sender reported it.' })
   route!: string;
 
   @ApiProperty({ enum: METHOD_NAMES, enumName: 'HttpMethod', example: 'GET' })
@@ -97,9 +97,17 @@ export class ResponsePercentilesDto {
   })
   p50!: number | null;
 
-  @ApiProperty({ type: 'number', nullable: true })
+  @ApiProperty({
+    type: 'number',
+    nullable: true,
+    description: 'Nearest-rank 95th percentile of response times in ms; null when none matched.',
+  })
   p95!: number | null;
 
-  @ApiProperty({ type: 'number', nullable: true })
+  @ApiProperty({
+    type: 'number',
+    nullable: true,
+    description: 'Nearest-rank 99th percentile of response times in ms; null when none matched.',
+  })
   p99!: number | null;
 }

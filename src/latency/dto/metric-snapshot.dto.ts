@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 /** The seed's MetricSnapshot, field names unchanged, plus what a user needs to trust it. */
 export class MetricSnapshotDto {
-  @ApiProperty({ example: 'checkout-api' })
+  @ApiProperty({ example: 'checkout-api', description: 'The metric, as named in the path.' })
   MetricID!: string;
 
   @ApiProperty({
@@ -28,10 +28,22 @@ export class MetricSnapshotDto {
   })
   P50!: number | null;
 
-  @ApiProperty({ type: 'integer', format: 'int64', nullable: true, example: 3_900_000 })
+  @ApiProperty({
+    type: 'integer',
+    format: 'int64',
+    nullable: true,
+    example: 3_900_000,
+    description: 'Nearest-rank 95th percentile in ns; null when the window is empty.',
+  })
   P95!: number | null;
 
-  @ApiProperty({ type: 'integer', format: 'int64', nullable: true, example: 4_100_000 })
+  @ApiProperty({
+    type: 'integer',
+    format: 'int64',
+    nullable: true,
+    example: 4_100_000,
+    description: 'Nearest-rank 99th percentile in ns; null when the window is empty.',
+  })
   P99!: number | null;
 
   @ApiProperty({

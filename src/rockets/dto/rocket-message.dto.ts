@@ -60,19 +60,19 @@ export class MetadataDto {
 }
 
 export class RocketLaunchedDto implements RocketLaunched {
-  @ApiProperty({ example: 'Falcon-9', maxLength: MAX_TEXT })
+  @ApiProperty({ example: 'Falcon-9', maxLength: MAX_TEXT, description: 'The rocket type.' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(MAX_TEXT)
   type!: string;
 
-  @ApiProperty({ example: 500, type: 'integer', minimum: 0 })
+  @ApiProperty({ example: 500, type: 'integer', minimum: 0, description: 'Speed at launch.' })
   @IsInt()
   @Min(0)
   @Max(MAX_INT)
   launchSpeed!: number;
 
-  @ApiProperty({ example: 'ARTEMIS', maxLength: MAX_TEXT })
+  @ApiProperty({ example: 'ARTEMIS', maxLength: MAX_TEXT, description: 'The mission.' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(MAX_TEXT)
@@ -80,7 +80,12 @@ export class RocketLaunchedDto implements RocketLaunched {
 }
 
 class SpeedChangeDto implements SpeedChange {
-  @ApiProperty({ example: 3000, type: 'integer', minimum: 0 })
+  @ApiProperty({
+    example: 3000,
+    type: 'integer',
+    minimum: 0,
+    description: 'By how much the speed changes (it never goes below 0).',
+  })
   @IsInt()
   @Min(0)
   @Max(MAX_INT)
@@ -91,7 +96,11 @@ export class RocketSpeedIncreasedDto extends SpeedChangeDto {}
 export class RocketSpeedDecreasedDto extends SpeedChangeDto {}
 
 export class RocketExplodedDto implements RocketExploded {
-  @ApiProperty({ example: 'PRESSURE_VESSEL_FAILURE', maxLength: MAX_TEXT })
+  @ApiProperty({
+    example: 'PRESSURE_VESSEL_FAILURE',
+    maxLength: MAX_TEXT,
+    description: 'Why it exploded; the explosion is final.',
+  })
   @IsString()
   @IsNotEmpty()
   @MaxLength(MAX_TEXT)
@@ -99,7 +108,7 @@ export class RocketExplodedDto implements RocketExploded {
 }
 
 export class RocketMissionChangedDto implements RocketMissionChanged {
-  @ApiProperty({ example: 'SHUTTLE_MIR', maxLength: MAX_TEXT })
+  @ApiProperty({ example: 'SHUTTLE_MIR', maxLength: MAX_TEXT, description: 'The new mission.' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(MAX_TEXT)
@@ -142,10 +151,13 @@ export class RocketMessageDto {
 }
 
 export class MessageAcceptedDto implements MessageAccepted {
-  @ApiProperty({ example: '193270a9-c9cf-404a-8f83-838e71d9ae67' })
+  @ApiProperty({
+    example: '193270a9-c9cf-404a-8f83-838e71d9ae67',
+    description: 'The rocket the message was for.',
+  })
   channel!: string;
 
-  @ApiProperty({ example: 1, type: 'integer' })
+  @ApiProperty({ example: 1, type: 'integer', description: 'The message, by its number.' })
   messageNumber!: number;
 
   @ApiProperty({

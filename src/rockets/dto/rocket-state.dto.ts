@@ -23,10 +23,20 @@ export class RocketStateDto implements Omit<RocketState, 'reason'> {
   })
   type!: string | null;
 
-  @ApiProperty({ type: 'integer', minimum: 0, example: 3500 })
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    example: 3500,
+    description: 'Launch speed plus increases minus decreases, never below 0.',
+  })
   speed!: number;
 
-  @ApiProperty({ type: String, nullable: true, example: 'ARTEMIS' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'ARTEMIS',
+    description: 'The launch mission, or the last RocketMissionChanged; null until launched.',
+  })
   mission!: string | null;
 
   @ApiProperty({
@@ -38,7 +48,7 @@ export class RocketStateDto implements Omit<RocketState, 'reason'> {
   })
   status!: RocketStatus;
 
-  @ApiProperty()
+  @ApiProperty({ description: 'True once RocketExploded was applied.' })
   exploded!: boolean;
 
   @ApiPropertyOptional({ example: 'PRESSURE_VESSEL_FAILURE', description: 'Only once exploded.' })
@@ -77,12 +87,16 @@ export class RocketSummaryDto extends PickType(RocketStateDto, [
 ] as const) {}
 
 export class ListRocketsQueryDto {
-  @ApiPropertyOptional({ enum: SORT_FIELDS, default: 'id' })
+  @ApiPropertyOptional({
+    enum: SORT_FIELDS,
+    default: 'id',
+    description: 'The field to sort by; ties break by id, missing values last.',
+  })
   @IsOptional()
   @IsIn(SORT_FIELDS)
   sort?: SortField;
 
-  @ApiPropertyOptional({ enum: SORT_ORDERS, default: 'asc' })
+  @ApiPropertyOptional({ enum: SORT_ORDERS, default: 'asc', description: 'The sort order.' })
   @IsOptional()
   @IsIn(SORT_ORDERS)
   order?: SortOrder;

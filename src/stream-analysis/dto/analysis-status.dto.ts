@@ -2,7 +2,8 @@ import { ApiProperty } from '@nestjs/swagger';
 
 /** GET /analysis/status: the consumer's connection and what is retained. */
 export class AnalysisStatusDto {
-  @ApiProperty({ example: 'https://stream.upfluence.co/stream' }) url!: string;
+  @ApiProperty({ example: 'https://stream.upfluence.co/stream', description: 'STREAM_URL.' })
+  url!: string;
   @ApiProperty({
     enum: ['disabled', 'connecting', 'connected', 'waiting', 'following', 'stopped'],
     description:
@@ -16,18 +17,34 @@ export class AnalysisStatusDto {
       'redis mode, the one instance elected through the Redis lock.',
   })
   leader!: boolean;
-  @ApiProperty({ type: String, nullable: true }) connectedSince!: string | null;
-  @ApiProperty({ type: String, nullable: true }) lastEventAt!: string | null;
-  @ApiProperty({ type: 'integer' }) eventsReceived!: number;
-  @ApiProperty({ type: 'integer' }) postsReceived!: number;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'When the current upstream connection opened; null while not connected.',
+  })
+  connectedSince!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'When the last event arrived.' })
+  lastEventAt!: string | null;
+  @ApiProperty({ type: 'integer', description: 'SSE events received by this instance.' })
+  eventsReceived!: number;
+  @ApiProperty({ type: 'integer', description: 'Of those, the ones that were valid posts.' })
+  postsReceived!: number;
   @ApiProperty({ type: 'integer', description: 'Events skipped: not JSON, bad shape, oversized.' })
   parseErrors!: number;
-  @ApiProperty({ type: 'integer' }) reconnects!: number;
-  @ApiProperty({ type: String, nullable: true }) lastError!: string | null;
-  @ApiProperty({ type: 'integer' }) postsRetained!: number;
+  @ApiProperty({ type: 'integer', description: 'Connections that ended and were made again.' })
+  reconnects!: number;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Why the last connection ended or failed; null if none has.',
+  })
+  lastError!: string | null;
+  @ApiProperty({ type: 'integer', description: 'Posts kept (the last 24 h), on this instance.' })
+  postsRetained!: number;
   @ApiProperty({ type: String, nullable: true, description: 'Arrival of the oldest post kept.' })
   oldestRetainedArrival!: string | null;
   @ApiProperty({ type: 'integer', description: 'Posts dropped early because of STREAM_MAX_POSTS.' })
   evictedForMemory!: number;
-  @ApiProperty({ type: 'integer' }) bytes!: number;
+  @ApiProperty({ type: 'integer', description: 'Memory the kept posts take, in bytes.' })
+  bytes!: number;
 }
