@@ -3,8 +3,12 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pino from 'pino';
 import { EmbeddedPostgres, startEmbeddedPostgres } from './api-metrics/embedded-postgres';
+import { Backoff } from './common/backoff';
 import { EMBEDDED_DIR } from './api-metrics/sql-engine';
 import { Environment } from './config/environment';
+
+/** How long the primary waits for a worker to stop gracefully before killing it. */
+const WORKER_STOP_MS = 30_000;
 
 /**
  * WORKERS=N: this process is the cluster's primary. It forks N workers, each a full Beacon
@@ -27,19 +31,44 @@ export async function runPrimary(env: Environment, log: pino.Logger): Promise<vo
   }
   let stopping = false;
   const indexOf = new Map<Worker, number>();
+  const startedAt = new Map<Worker, number>();
+  const backoff = new Backoff(1000, 30_000);
   const fork = (index: number) => {
     const worker = cluster.fork({ ...workerEnv, BEACON_WORKER_INDEX: String(index) });
     indexOf.set(worker, index);
+    startedAt.set(worker, Date.now());
   };
   cluster.on('exit', (worker, code, signal) => {
     const index = indexOf.get(worker) ?? 0;
+    const lived = Date.now() - (startedAt.get(worker) ?? 0);
     indexOf.delete(worker);
+    startedAt.delete(worker);
     if (stopping) return;
-    log.error(`worker ${index} exited (${signal ?? code}); starting another`);
-    fork(index);
+    // A worker that keeps dying at start-up is not restarted in a tight loop.
+    if (lived > 60_000) backoff.reset();
+    const wait = lived < 10_000 ? backoff.fail() : 0;
+    log.error(
+      `worker ${index} exited (${signal ?? code}); starting another in ${Math.round(wait)} ms`,
+    );
+    setTimeout(() => {
+      if (!stopping) fork(index);
+    }, wait).unref();
+  });
+  // One line once every worker accepts connections (each also logs its own), so a
+  // supervisor or a test knows when the whole cluster serves.
+  const listening = new Set<number>();
+  cluster.on('message', (worker, message: { beacon?: string; port?: number }) => {
+    const index = indexOf.get(worker);
+    if (message?.beacon !== 'listening' || index === undefined || listening.has(index)) return;
+    listening.add(index);
+    if (listening.size === env.WORKERS) {
+      log.info(
+        `Beacon cluster listening on http://${env.HOST}:${message.port} (${env.WORKERS} workers)`,
+      );
+    }
   });
   for (let i = 0; i < env.WORKERS; i++) fork(i);
-  log.info(`Beacon cluster: ${env.WORKERS} workers on port ${env.PORT}`);
+  log.info(`Beacon cluster: starting ${env.WORKERS} workers on port ${env.PORT}`);
 
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping) return;
@@ -49,7 +78,12 @@ export async function runPrimary(env: Environment, log: pino.Logger): Promise<vo
       (w) => new Promise<number | null>((r) => w.once('exit', (code) => r(code))),
     );
     for (const w of indexOf.keys()) w.process.kill('SIGTERM');
+    // A worker that does not stop in time is killed, so the database is stopped regardless.
+    const killer = setTimeout(() => {
+      for (const w of indexOf.keys()) w.process.kill('SIGKILL');
+    }, WORKER_STOP_MS);
     const codes = await Promise.all(exits);
+    clearTimeout(killer);
     await database?.stop();
     log.info(
       { signal, stopMs: Math.round(performance.now() - started), workerExitCodes: codes },
@@ -57,6 +91,6 @@ export async function runPrimary(env: Environment, log: pino.Logger): Promise<vo
     );
     log.flush(() => process.exit(codes.every((c) => c === 0) ? 0 : 1));
   };
-  process.on('SIGTERM', (s) => void stop(s));
-  process.on('SIGINT', (s) => void stop(s));
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const)
+    process.on(signal, (s) => void stop(s));
 }

@@ -53,6 +53,8 @@ async function main(): Promise<void> {
   // The bound port, not the configured one: PORT=0 picks a free port (tests use this).
   const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
   root.info(`Beacon listening on http://${env.HOST}:${port} (Swagger UI at /swagger)`);
+  // A cluster worker tells its primary, which says when every worker serves.
+  if (cluster.isWorker) process.send?.({ beacon: 'listening', port });
 
   const report = app.get(ShutdownReport);
   let stopping = false;
@@ -72,8 +74,10 @@ async function main(): Promise<void> {
     );
     root.flush(() => process.exit(0));
   };
-  process.on('SIGTERM', (s) => void stop(s));
-  process.on('SIGINT', (s) => void stop(s));
+  // SIGHUP too (a closed terminal): its default would kill Beacon and leave the embedded
+  // PostgreSQL, which runs in its own process group, behind.
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const)
+    process.on(signal, (s) => void stop(s));
   // A cluster worker whose primary is gone (even by SIGKILL) stops too, rather than linger.
   if (cluster.isWorker) process.on('disconnect', () => void stop('SIGTERM'));
 }

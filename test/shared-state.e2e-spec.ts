@@ -284,7 +284,10 @@ describe('shared state across instances (e2e)', () => {
       expect(stale.body).toMatchObject({ Count: 1 });
       expect((await get(a, '/health/ready')).status).toBe(503);
       await redis.start();
-      await eventually(async () => (await get(a, '/health/ready')).status === 200, 20_000);
+      // Each instance reconnects on its own backoff; both must be back before B writes.
+      for (const p of [a, b]) {
+        await eventually(async () => (await get(p, '/health/ready')).status === 200, 20_000);
+      }
       expect((await post(b, '/metrics/o/latency', { latency_ns: 9 })).status).toBe(202);
       await eventually(
         async () => ((await get(a, '/metrics/o')).body as { Count: number }).Count === 2,

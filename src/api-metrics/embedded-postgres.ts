@@ -1,7 +1,6 @@
 import { ChildProcess, execFile, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { chown, mkdir, readFile, readlink, rename, rm, symlink } from 'node:fs/promises';
+import { chown, mkdir, mkdtemp, readFile, readlink, rename, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -97,6 +96,8 @@ export async function startEmbeddedPostgres(
     for (const line of text.split('\n')) {
       if (line.trim() === '') continue;
       lastLines = [...lastLines.slice(-9), line];
+      // The waits for it to accept connections make it say it is starting up: not news.
+      if (/the database system is (starting up|shutting down)/.test(line)) continue;
       if (/\b(WARNING|ERROR|FATAL|PANIC):/.test(line)) options.onLog?.(line);
     }
   });
@@ -134,6 +135,7 @@ export async function startEmbeddedPostgres(
       const timer = setTimeout(() => child.kill('SIGQUIT'), STOP_TIMEOUT_MS);
       await exited;
       clearTimeout(timer);
+      if (socketDir !== dir) await rm(socketDir, { recursive: true, force: true });
     },
   };
 }
@@ -263,6 +265,14 @@ async function stopOrphan(dir: string): Promise<void> {
     /* not Linux: trust the pid file */
   }
   if (cmdline !== '' && !cmdline.includes(dir)) return; // a recycled pid, not a server
+  // Orphaned (its Beacon was killed, it was handed to init or a subreaper) or still a
+  // running Beacon's child? Only an orphan is ours to stop.
+  const parent = parentOf(pid);
+  if (parent !== null && parent !== 1 && isBeacon(parent)) {
+    throw new EmbeddedPostgresError(
+      `${dir} is in use by a running Beacon (pid ${parent}): each instance needs its own DATA_DIR`,
+    );
+  }
   process.kill(pid, 'SIGINT');
   const deadline = Date.now() + STOP_TIMEOUT_MS;
   while (alive(pid)) {
@@ -270,6 +280,23 @@ async function stopOrphan(dir: string): Promise<void> {
       throw new EmbeddedPostgresError(`a PostgreSQL server (pid ${pid}) still runs on ${dir}`);
     }
     await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function parentOf(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return null; // not Linux: no way to tell, the pid file is trusted
+  }
+}
+
+function isBeacon(pid: number): boolean {
+  try {
+    return /node/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+  } catch {
+    return false;
   }
 }
 
@@ -284,13 +311,12 @@ function alive(pid: number): boolean {
 
 /**
  * The cluster directory holds the socket when its path fits a socket address; a deep
- * DATA_DIR gets a short private directory under the system's temp directory instead.
+ * DATA_DIR gets a fresh private directory (mkdtemp, 0700) under the system's temp
+ * directory instead: never one someone else could have made first.
  */
 async function socketDirectory(dir: string, port: number, owner: Owner | null): Promise<string> {
   if (join(dir, `.s.PGSQL.${port}.lock`).length <= MAX_SOCKET_PATH) return dir;
-  const hash = createHash('sha256').update(dir).digest('hex').slice(0, 12);
-  const short = join(tmpdir(), `beacon-pg-${hash}`);
-  await mkdir(short, { recursive: true, mode: 0o700 });
+  const short = await mkdtemp(join(tmpdir(), 'beacon-pg-'));
   if (owner) await chown(short, owner.uid, owner.gid);
   return short;
 }

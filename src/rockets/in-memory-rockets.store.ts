@@ -88,25 +88,34 @@ export class InMemoryRocketsStore extends RocketsStore {
     return { ...this.counters, channels: this.channels.size };
   }
 
-  /** Every rocket and the counters, as JSON bytes. */
+  /**
+   * Every rocket and the counters, as lines of JSON (the counters, then one rocket a line):
+   * never one string of the whole state, which could pass what a JS string may hold.
+   */
   toSnapshot(): Buffer {
-    return Buffer.from(
-      JSON.stringify({
-        counters: this.counters,
-        channels: [...this.channels.values()].map((c) => c.toSnapshot()),
-      }),
-    );
+    const lines = [Buffer.from(JSON.stringify(this.counters))];
+    for (const c of this.channels.values()) lines.push(Buffer.from(JSON.stringify(c.toSnapshot())));
+    return Buffer.from(lines.map((l) => l.toString('utf8')).join('\n'));
   }
 
   /** Replaces every rocket and the counters with a snapshot's. */
   restoreSnapshot(data: Buffer): void {
-    const s = JSON.parse(data.toString('utf8')) as {
-      counters: RocketsStats;
-      channels: RocketChannelSnapshot[];
-    };
     this.channels.clear();
-    for (const c of s.channels) this.channels.set(c.id, RocketChannel.fromSnapshot(c));
-    Object.assign(this.counters, s.counters);
+    let start = 0;
+    let first = true;
+    while (start <= data.length) {
+      let end = data.indexOf(10, start);
+      if (end < 0) end = data.length;
+      const line = data.subarray(start, end).toString('utf8');
+      start = end + 1;
+      if (first) {
+        Object.assign(this.counters, JSON.parse(line) as RocketsStats);
+        first = false;
+      } else if (line.length > 0) {
+        const c = JSON.parse(line) as RocketChannelSnapshot;
+        this.channels.set(c.id, RocketChannel.fromSnapshot(c));
+      }
+    }
     this.changes++;
   }
 

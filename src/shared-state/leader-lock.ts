@@ -30,7 +30,8 @@ export class LeaderLock {
   private redis: Redis | null = null;
   private timer: NodeJS.Timeout | null = null;
   private held: string | null = null;
-  private ticking = false;
+  private ticking: Promise<void> | null = null;
+  private stopped = false;
   private acquisitions = 0;
 
   constructor(private readonly opts: LeaderLockOptions) {
@@ -71,9 +72,24 @@ export class LeaderLock {
     this.opts.onChange(false);
   }
 
-  /** Gives the lock up (shutdown), so another instance takes over at once. */
+  /** Reads a key on the lock's connection (the last event id beside the lock). */
+  async get(key: string): Promise<string | null> {
+    return this.redis!.get(key);
+  }
+
+  /** Writes a key on the lock's connection, with a TTL (what the holder tells the others). */
+  async setFor(key: string, value: string, ttlMs: number): Promise<void> {
+    await this.redis!.set(key, value, 'PX', ttlMs);
+  }
+
+  /**
+   * Gives the lock up (shutdown), so another instance takes over at once. A check already
+   * under way finishes first, and none starts after, so the lock is not taken again.
+   */
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    await this.ticking;
     const was = this.held;
     this.held = null;
     if (was !== null) {
@@ -82,18 +98,28 @@ export class LeaderLock {
     this.redis?.disconnect();
   }
 
-  private async tick(): Promise<void> {
-    if (this.ticking || !this.redis) return;
-    this.ticking = true;
+  private tick(): Promise<void> {
+    if (this.ticking || !this.redis || this.stopped) return this.ticking ?? Promise.resolve();
+    this.ticking = this.check().finally(() => (this.ticking = null));
+    return this.ticking;
+  }
+
+  private async check(): Promise<void> {
+    const redis = this.redis!;
     try {
       if (this.held !== null) {
-        const renewed = await this.redis.eval(RENEW, 1, this.key, this.held, this.opts.ttlMs);
+        const renewed = await redis.eval(RENEW, 1, this.key, this.held, this.opts.ttlMs);
         if (renewed !== 1) this.lost();
         return;
       }
-      const epoch = await this.redis.incr(this.epochKey);
+      const epoch = await redis.incr(this.epochKey);
       const value = `${this.opts.instanceId}:${epoch}`;
-      const won = await this.redis.set(this.key, value, 'PX', this.opts.ttlMs, 'NX');
+      const won = await redis.set(this.key, value, 'PX', this.opts.ttlMs, 'NX');
+      if (won === 'OK' && this.stopped) {
+        // Won while shutting down: give it straight back rather than hold it to its TTL.
+        await redis.eval(RELEASE, 1, this.key, value);
+        return;
+      }
       if (won === 'OK') {
         this.held = value;
         this.acquisitions++;
@@ -103,8 +129,6 @@ export class LeaderLock {
     } catch (err) {
       // Redis away: keep what we believe; the next tick (or a fenced append) settles it.
       this.logger.debug(`${this.opts.name}: lock check failed: ${errorText(err)}`);
-    } finally {
-      this.ticking = false;
     }
   }
 }

@@ -12,19 +12,27 @@ export interface RedisSettings {
 
 /**
  * Opens one Redis connection and waits until it answers. Commands fail at once while the
- * connection is down (no offline queue), so a write answers 503 instead of waiting; the
- * client reconnects by itself, every 100 ms growing to 2 s.
+ * connection is down (no offline queue), so a write answers 503 instead of waiting; a
+ * command sent when the connection failed is never sent again by the client (it may have
+ * been run: the caller decides), and none waits longer than its timeout (a half-open
+ * connection must not hang a write). The client reconnects by itself, every 100 ms
+ * growing to 2 s.
  */
 export async function connectRedis(
   settings: RedisSettings,
   name: string,
-  startTimeoutMs = 10_000,
+  options: { blocking?: boolean; startTimeoutMs?: number } = {},
 ): Promise<Redis> {
+  const startTimeoutMs = options.startTimeoutMs ?? 10_000;
   const logger = new Logger('Redis');
   const redis = new Redis(settings.url, {
     enableOfflineQueue: false,
-    enableAutoPipelining: true,
+    enableAutoPipelining: !options.blocking,
+    autoResendUnfulfilledCommands: false,
     maxRetriesPerRequest: 1,
+    // A blocking read waits up to 2 s by design; anything else gets 10 s.
+    commandTimeout: options.blocking ? 5000 : 10_000,
+    keepAlive: 10_000,
     connectTimeout: 2000,
     connectionName: `beacon:${name}`,
     retryStrategy: (attempt) => Math.min(2000, 100 * attempt),

@@ -17,8 +17,13 @@ export class SharedStateHealthIndicator extends HealthIndicator {
   async check(): Promise<ModuleHealth> {
     if (!this.shared.enabled) return healthy({ backend: 'memory' });
     const problem = await this.shared.unreachable();
+    // A log whose snapshots fail is never trimmed: Redis grows until they work again.
+    const snapshotting = this.shared
+      .statuses()
+      .filter((l) => l.lastSnapshotError !== null)
+      .map((l) => `${l.name}: snapshots fail, so its log is not trimmed: ${l.lastSnapshotError}`);
     return {
-      problems: [],
+      problems: snapshotting,
       unreachable: problem === null ? [] : [`redis: ${problem}`],
       details: {
         backend: 'redis',

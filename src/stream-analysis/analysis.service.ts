@@ -53,6 +53,7 @@ export class AnalysisService {
       from = this.clock.now();
       if (!(await this.clock.sleep(ms, signal))) return null;
       to = from + ms;
+      await this.store.settled(to);
     } else {
       to = this.clock.now();
       from = to - ms;
@@ -89,5 +90,10 @@ export class AnalysisService {
 
   usage(): Promise<PostStoreUsage> {
     return this.store.usage();
+  }
+
+  /** Shutdown, after ingest has stopped: the store writes what it holds. */
+  close(): Promise<void> {
+    return this.store.close();
   }
 }

@@ -33,7 +33,14 @@ export interface PostStoreUsage {
   evictedForMemory: number;
   bytes: number;
   /** Redis mode: what the leader held while Redis was away, and appends refused by the fence. */
-  sharing?: { held: number; heldWhileAway: number; droppedWhileAway: number; fenced: number };
+  sharing?: {
+    held: number;
+    heldWhileAway: number;
+    droppedWhileAway: number;
+    fenced: number;
+    /** Appends whose outcome Redis never told (a connection lost mid-way): not resent. */
+    unknown: number;
+  };
 }
 
 /**
@@ -53,4 +60,18 @@ export abstract class PostStore {
   abstract window(fromMs: number, toMs: number, dimension: number): Promise<WindowRuns>;
   abstract pruneOlderThan(beforeMs: number): Promise<number>;
   abstract usage(): Promise<PostStoreUsage>;
+
+  /**
+   * Resolves once every post that arrived by `toMs` is in the store (a shared store applies
+   * the leader's posts a moment after they arrive), so a live window ending at `toMs` counts
+   * them all. A local store has them at once.
+   */
+  settled(_toMs: number): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** Writes what it still holds and lets go of what it uses; nothing is added after. */
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
 }

@@ -1,6 +1,11 @@
-import { Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { errorText } from '../common/error-text';
-import { FencedError, NotAppendedError, SharedLog } from '../shared-state/shared-log';
+import {
+  AppendUnknownError,
+  FencedError,
+  NotAppendedError,
+  SharedLog,
+} from '../shared-state/shared-log';
 import { SharedState } from '../shared-state/shared-state';
 import { RETENTION_MS } from './analysis.service';
 import { InMemoryPostStore } from './in-memory-post.store';
@@ -17,6 +22,8 @@ interface PostOp {
 }
 
 const RETRY_MS = 500;
+/** How long a live answer waits for posts still on their way through the log. */
+const SETTLE_MS = 250;
 
 /**
  * Redis mode: the leader (the one instance that holds the upstream connection) appends
@@ -28,16 +35,20 @@ const RETRY_MS = 500;
  * Redis is back, unless the lock was lost meanwhile (a new leader resumes upstream from the
  * last event id appended, so the held posts are dropped, counted).
  */
-export class SharedPostStore extends PostStore implements OnApplicationShutdown {
+export class SharedPostStore extends PostStore {
   private readonly logger = new Logger('SharedPostStore');
   private readonly held: PostOp[] = [];
   private retry: NodeJS.Timeout | null = null;
   private flushing = false;
-  private readonly counts = { heldWhileAway: 0, droppedWhileAway: 0, fenced: 0 };
+  private readonly counts = { heldWhileAway: 0, droppedWhileAway: 0, fenced: 0, unknown: 0 };
+  /** Arrival of the newest post applied here. */
+  private appliedUpTo = -Infinity;
+  private settling: { toMs: number; resolve: () => void }[] = [];
+
+  private log!: SharedLog<PostOp, void>;
 
   private constructor(
     private readonly local: InMemoryPostStore,
-    private readonly log: SharedLog<PostOp, void>,
     private readonly leadership: StreamLeadership,
     private readonly maxBuffered: number,
   ) {
@@ -56,19 +67,10 @@ export class SharedPostStore extends PostStore implements OnApplicationShutdown 
     leadership: StreamLeadership,
     maxBuffered: number,
   ): Promise<SharedPostStore> {
-    let lastAt = -Infinity;
-    const log = await shared.open<PostOp, void>(
+    const store = new SharedPostStore(local, leadership, maxBuffered);
+    store.log = await shared.open<PostOp, void>(
       'stream',
-      {
-        apply: (op) => {
-          // A new leader's clock may trail the old one's by a fraction of a ms.
-          lastAt = Math.max(lastAt, op.a);
-          const values = new Array<number>(DIMENSIONS.length);
-          for (let d = 0; d < values.length; d++) values[d] = op.v[d] ?? NaN;
-          // The synchronous append: a replay applies millions, one promise each would show.
-          local.append({ type: '', timestamp: op.t, values }, lastAt);
-        },
-      },
+      { apply: (op) => store.applyPost(op) },
       {
         keepMs: RETENTION_MS,
         // Posts gathered for 50 ms make one entry: a day at 100 posts/s is 1.7 M entries, not 8.6 M.
@@ -86,7 +88,7 @@ export class SharedPostStore extends PostStore implements OnApplicationShutdown 
         },
       },
     );
-    return new SharedPostStore(local, log, leadership, maxBuffered);
+    return store;
   }
 
   async add(post: Post, arrivalMs: number, eventId?: string): Promise<void> {
@@ -111,13 +113,44 @@ export class SharedPostStore extends PostStore implements OnApplicationShutdown 
     return this.local.pruneOlderThan(beforeMs);
   }
 
+  override settled(toMs: number): Promise<void> {
+    if (this.appliedUpTo >= toMs) return Promise.resolve();
+    return new Promise((resolve) => {
+      const entry = { toMs, resolve };
+      this.settling.push(entry);
+      // Nothing may arrive after the window at all: then the wait is just this long.
+      setTimeout(() => {
+        this.settling = this.settling.filter((s) => s !== entry);
+        resolve();
+      }, SETTLE_MS).unref();
+    });
+  }
+
   async usage(): Promise<PostStoreUsage> {
     return { ...(await this.local.usage()), sharing: { held: this.held.length, ...this.counts } };
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Shutdown, after the consumer has stopped: appends what it holds if it can, then stops. */
+  override async close(): Promise<void> {
     if (this.retry) clearTimeout(this.retry);
+    this.retry = null;
+    if (this.held.length > 0) await this.flushHeld();
     await this.log.stop();
+  }
+
+  /** The fold: one post into the local store, at its arrival on the leader's clock. */
+  private applyPost(op: PostOp): void {
+    // A new leader's clock may trail the old one's by a fraction of a ms.
+    this.appliedUpTo = Math.max(this.appliedUpTo, op.a);
+    const values = new Array<number>(DIMENSIONS.length);
+    for (let d = 0; d < values.length; d++) values[d] = op.v[d] ?? NaN;
+    // The synchronous append: a replay applies millions, one promise each would show.
+    this.local.append({ type: '', timestamp: op.t, values }, this.appliedUpTo);
+    if (this.settling.length > 0) {
+      const done = this.settling.filter((s) => s.toMs <= this.appliedUpTo);
+      this.settling = this.settling.filter((s) => s.toMs > this.appliedUpTo);
+      for (const s of done) s.resolve();
+    }
   }
 
   private async send(op: PostOp): Promise<void> {
@@ -129,6 +162,9 @@ export class SharedPostStore extends PostStore implements OnApplicationShutdown 
         this.leadership.lost();
       } else if (err instanceof NotAppendedError) {
         this.hold(op);
+      } else if (err instanceof AppendUnknownError) {
+        // Perhaps in the log, perhaps not: sending it again could count it twice.
+        this.counts.unknown++;
       }
       // Otherwise it is in the log and will be applied: nothing to do.
     }

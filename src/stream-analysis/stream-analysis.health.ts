@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { HealthIndicator, ModuleHealth, healthy } from '../common/health';
 import { AnalysisService } from './analysis.service';
-import { StreamConsumer } from './stream-consumer';
+import { ConsumerStatus, StreamConsumer } from './stream-consumer';
+import { StreamLeadership } from './stream-leadership';
 
 /**
  * Down while the upstream stream cannot be reached (a connection attempt failed and none
@@ -19,6 +20,7 @@ export class StreamAnalysisHealthIndicator extends HealthIndicator {
   constructor(
     private readonly consumer: StreamConsumer,
     private readonly analysis: AnalysisService,
+    private readonly leadership: StreamLeadership,
   ) {
     super();
     this.delay.enable();
@@ -41,12 +43,23 @@ export class StreamAnalysisHealthIndicator extends HealthIndicator {
       ...(u.sharing ? { sharing: u.sharing } : {}),
     };
     this.delay.reset();
-    // Only the instance that holds the connection can be cut off from the upstream.
-    const cut = s.leader && s.state !== 'connected' && s.lastError !== null;
-    return {
-      problems: cut ? [`upstream stream unreachable: ${s.lastError}`] : [],
-      unreachable: [],
-      details,
-    };
+    return { problems: await this.problems(s), unreachable: [], details };
+  }
+
+  /**
+   * The upstream as the instance that holds the connection sees it: this one (memory mode,
+   * or the leader), or what the leader last published, so every instance says the same.
+   */
+  private async problems(s: ConsumerStatus): Promise<string[]> {
+    if (!this.leadership.shared || s.leader) {
+      const cut = s.state !== 'connected' && s.lastError !== null;
+      return cut ? [`upstream stream unreachable: ${s.lastError}`] : [];
+    }
+    const report = await this.leadership.upstream().catch(() => undefined);
+    if (report === undefined) return []; // Redis away: sharedState says so
+    if (report === null) return ['no instance holds the upstream connection'];
+    return report.connected || report.lastError === null
+      ? []
+      : [`upstream stream unreachable: ${report.lastError}`];
   }
 }

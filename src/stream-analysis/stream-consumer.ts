@@ -51,6 +51,7 @@ export class StreamConsumer implements OnApplicationBootstrap, OnApplicationShut
   /** Epoch ms of the last event; formatted only when status is asked for, not per event. */
   private lastEventMs: number | null = null;
   private connectedSinceMs: number | null = null;
+  private reporter: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly env: Environment,
@@ -94,26 +95,64 @@ export class StreamConsumer implements OnApplicationBootstrap, OnApplicationShut
     await this.leadership.start();
   }
 
+  /**
+   * In this order: stop consuming, let the store append what it still has (while the lock
+   * is still ours, so the fence takes it), then give the lock up for the next leader.
+   */
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
+    if (this.reporter) clearInterval(this.reporter);
     this.abort?.abort(new Error('shutting down'));
     this.stopping.abort();
     this.following.abort();
     await this.running;
     this.st.state = 'stopped';
+    await this.analysis.close();
+    await this.leadership.stop();
   }
 
   /** Won the lock: resume the upstream after the last event the previous leader appended. */
   private async lead(): Promise<void> {
-    await this.running;
-    if (this.stopped || !this.leadership.isLeader) return;
-    this.following = new AbortController();
-    this.lastEventId = (await this.leadership.lastEventId()) ?? this.lastEventId;
+    try {
+      await this.running;
+      if (this.stopped || !this.leadership.isLeader) return;
+      this.following = new AbortController();
+      this.lastEventId = (await this.leadership.lastEventId()) ?? this.lastEventId;
+    } catch (err) {
+      // Redis failed between winning the lock and reading where to resume: let it go, so
+      // this or another instance takes it again once Redis answers.
+      this.logger.warn(`could not take over the upstream connection: ${errorText(err)}`);
+      this.leadership.lost();
+      return;
+    }
     this.logger.log(
       `this instance now holds the upstream connection` +
         (this.lastEventId === undefined ? '' : ` (resuming after event ${this.lastEventId})`),
     );
     this.running = this.run();
+    this.report();
+  }
+
+  /** The leader tells every instance how its connection is, now and every third of the TTL. */
+  private report(): void {
+    const send = () =>
+      void this.leadership
+        .publish({ connected: this.st.state === 'connected', lastError: this.st.lastError })
+        .catch(() => undefined);
+    send();
+    if (this.reporter) clearInterval(this.reporter);
+    this.reporter = setInterval(
+      () => {
+        if (!this.leadership.isLeader) {
+          clearInterval(this.reporter!);
+          this.reporter = null;
+          return;
+        }
+        send();
+      },
+      Math.max(100, Math.floor(this.env.STREAM_LEADER_TTL_MS / 3)),
+    );
+    this.reporter.unref();
   }
 
   /** Lost the lock: drop the upstream connection at once; the new leader has it. */

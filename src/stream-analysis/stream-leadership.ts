@@ -1,21 +1,29 @@
-import { Injectable, OnApplicationShutdown } from '@nestjs/common';
-import Redis from 'ioredis';
+import { Injectable } from '@nestjs/common';
 import { Environment } from '../config/environment';
 import { LeaderLock } from '../shared-state/leader-lock';
-import { connectRedis } from '../shared-state/redis';
 import { SharedState } from '../shared-state/shared-state';
+
+/** What the leader says of its upstream connection, for every instance's /health. */
+export interface UpstreamReport {
+  leader: string;
+  connected: boolean;
+  lastError: string | null;
+}
 
 /**
  * Redis mode: which instance holds the one upstream SSE connection. Elected through a
  * Redis lock with a TTL (STREAM_LEADER_TTL_MS); the lock's value fences every append of
  * posts, and the last event id appended is kept in Redis, so a new leader resumes with
- * Last-Event-ID where the old one stopped. In memory mode this instance always leads.
+ * Last-Event-ID where the old one stopped. The leader also publishes how its connection
+ * is, so every instance reports the same health. In memory mode this instance leads.
+ *
+ * It has no shutdown hook of its own: the consumer stops it, last (after the last posts
+ * are appended), so a final append is never refused by a lock given up too early.
  */
 @Injectable()
-export class StreamLeadership implements OnApplicationShutdown {
+export class StreamLeadership {
   readonly shared: boolean;
   private lock: LeaderLock | null = null;
-  private redis: Redis | null = null;
   private readonly listeners: ((leader: boolean) => void)[] = [];
 
   constructor(
@@ -34,6 +42,10 @@ export class StreamLeadership implements OnApplicationShutdown {
     return `${this.env.REDIS_PREFIX}:stream:leader`;
   }
 
+  private get upstreamKey(): string {
+    return `${this.env.REDIS_PREFIX}:stream:upstream`;
+  }
+
   /** The fencing value of the current holding, '' when not leading. */
   get value(): string {
     return this.lock?.value ?? '';
@@ -50,10 +62,8 @@ export class StreamLeadership implements OnApplicationShutdown {
   /** Starts campaigning (redis mode); the listeners hear when this instance wins or loses. */
   async start(): Promise<void> {
     if (!this.shared) return;
-    const redis = { url: this.env.REDIS_URL, prefix: this.env.REDIS_PREFIX };
-    this.redis = await connectRedis(redis, 'stream-leadership');
     this.lock = new LeaderLock({
-      redis,
+      redis: { url: this.env.REDIS_URL, prefix: this.env.REDIS_PREFIX },
       name: 'stream',
       instanceId: this.state.instanceId,
       ttlMs: this.env.STREAM_LEADER_TTL_MS,
@@ -69,11 +79,24 @@ export class StreamLeadership implements OnApplicationShutdown {
 
   /** Where the previous leader stopped: the last event id it appended. */
   async lastEventId(): Promise<string | undefined> {
-    return (await this.redis?.get(this.lastEventIdKey)) ?? undefined;
+    return (await this.lock?.get(this.lastEventIdKey)) ?? undefined;
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** The leader's word on its connection, kept for twice the lock's TTL. */
+  async publish(report: Omit<UpstreamReport, 'leader'>): Promise<void> {
+    if (!this.lock?.isLeader) return;
+    const value = JSON.stringify({ leader: this.state.instanceId, ...report });
+    await this.lock.setFor(this.upstreamKey, value, 2 * this.env.STREAM_LEADER_TTL_MS);
+  }
+
+  /** What the leader last published, or null when no instance leads (or none said so yet). */
+  async upstream(): Promise<UpstreamReport | null> {
+    const text = await this.lock?.get(this.upstreamKey);
+    return text ? (JSON.parse(text) as UpstreamReport) : null;
+  }
+
+  /** Gives the lock up, so another instance takes over at once. */
+  async stop(): Promise<void> {
     await this.lock?.stop();
-    this.redis?.disconnect();
   }
 }

@@ -45,6 +45,11 @@ export function startServerProcess(
   );
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  // A cluster (WORKERS > 1) serves once its primary says every worker listens.
+  const ready =
+    Number(env.WORKERS ?? 1) > 1
+      ? /Beacon cluster listening on (http:\/\/[^ ]+)/
+      : /Beacon listening on (http:\/\/[^ ]+)/;
   return new Promise((resolve, reject) => {
     let pending = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -55,7 +60,7 @@ export function startServerProcess(
         try {
           const entry = JSON.parse(line) as { level: number; msg: string };
           logs.push(entry);
-          const m = /Beacon listening on (http:\/\/[^ ]+)/.exec(entry.msg ?? '');
+          const m = ready.exec(entry.msg ?? '');
           if (m) resolve({ child, baseUrl: m[1], logs, exited });
         } catch {
           /* not a log line */
