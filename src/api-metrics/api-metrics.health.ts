@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicator, ModuleHealth, healthy } from '../common/health';
 import { ApiMetricsService } from './api-metrics.service';
+import { Compat002Server } from './compat-002.server';
 import { LiveFeed } from './live-feed';
 import { LiveRelay } from './live-relay';
 import { MetricsUdpListener } from './metrics-udp.listener';
@@ -19,6 +20,7 @@ export class ApiMetricsHealthIndicator extends HealthIndicator {
     private readonly udp: MetricsUdpListener,
     private readonly live: LiveFeed,
     private readonly relay: LiveRelay,
+    private readonly compat: Compat002Server,
   ) {
     super();
   }
@@ -34,6 +36,7 @@ export class ApiMetricsHealthIndicator extends HealthIndicator {
         ...this.metrics.stats(),
         udp: this.udp.stats(),
         websocket: { ...this.live.stats(), relay: this.relay.stats() },
+        compat002: { port: this.compat.port },
       },
     };
   }

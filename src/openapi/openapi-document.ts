@@ -13,7 +13,9 @@ const API_METRICS_TAG =
   'PostgreSQL (an embedded one by default) in batches, and stream live over the WebSocket ' +
   '`/ws` (optional `?route=` filter): each message is a record ' +
   '`{route, method, timestamp, time, status}`, or an array of records when several arrived ' +
-  'within one tick; `{type: "dropped", count, total}` tells a slow client what it lost.';
+  'within one tick (`?batch=false`: always one record per message); ' +
+  '`{type: "dropped", count, total}` tells a slow client what it lost. With CORS_ORIGINS ' +
+  'set, a browser handshake from another Origin is refused with 403.';
 
 /** Recursively sorts object keys so the committed spec diffs cleanly. Arrays keep their order. */
 export function sortKeysDeep<T>(value: T): T {
