@@ -6,7 +6,7 @@
  *
  * BENCH_DURATION (s, default 10) and BENCH_CONNECTIONS (default 50) tune the runs;
  * BENCH_ROUNDS (default 3) alternating rounds for baseline comparisons;
- * BENCH_ONLY=idle,post,read,batch,memory,counter,counter-io,counter-load,rockets-program,
+ * BENCH_ONLY=idle,post,prometheus,read,batch,memory,counter,counter-io,counter-load,rockets-program,
  * rockets-keepalive,rockets-list,stream-history,stream-ingest,udp,statsd,rows,ws,shared,
  * shared-lag,shared-catchup,shared-stream,shared-ws runs only those.
  */
@@ -281,6 +281,41 @@ async function main(): Promise<void> {
         note: `median of ${ROUNDS}: ${ourRuns.map((x) => Math.round(x.rps)).join(', ')}`,
       });
       await Promise.all([base.stop(), beacon.stop()]);
+    }
+
+    if (wanted('prometheus')) {
+      // The exposition's cost on the hot path: the same single-sample POST with
+      // PROMETHEUS_ENABLED=false (no HTTP histogram, nothing registered) and with it on
+      // and scraped every second during the run, in alternating rounds.
+      const off = await startBeacon({ PROMETHEUS_ENABLED: 'false' });
+      const on = await startBeacon();
+      const offRuns: LoadResult[] = [];
+      const onRuns: LoadResult[] = [];
+      let scrapes = 0;
+      let scrapeBytes = 0;
+      for (let round = 0; round < ROUNDS; round++) {
+        offRuns.push(await postSingle(off, '/metrics/bench/latency'));
+        const scraper = setInterval(() => {
+          void fetch(`${on.url}/prometheus`)
+            .then((res) => res.text())
+            .then((text) => {
+              scrapes++;
+              scrapeBytes = text.length;
+            });
+        }, 1000);
+        onRuns.push(await postSingle(on, '/metrics/bench/latency'));
+        clearInterval(scraper);
+      }
+      const b = median(offRuns);
+      const r = median(onRuns);
+      row('POST /metrics/{id}/latency, PROMETHEUS_ENABLED=false', b, off.rssMb(), {
+        note: `median of ${ROUNDS}: ${offRuns.map((x) => Math.round(x.rps)).join(', ')}`,
+      });
+      row('POST /metrics/{id}/latency, exposition on, scraped every 1 s', r, on.rssMb(), {
+        vs: `${((100 * r.rps) / b.rps).toFixed(1)}% of exposition off`,
+        note: `median of ${ROUNDS}: ${onRuns.map((x) => Math.round(x.rps)).join(', ')}; ${scrapes} scrapes of ${scrapeBytes.toLocaleString('en-US')} B`,
+      });
+      await Promise.all([off.stop(), on.stop()]);
     }
 
     if (wanted('read')) {

@@ -1,7 +1,8 @@
 /**
- * `npm run demo`: Beacon on its embedded defaults with three local simulators feeding it:
- * the seed's UDP metrics protocol, StatsD timers and the SSE stream of posts. Ctrl-C stops
- * everything. Nothing leaves 127.0.0.1.
+ * `npm run demo`: Beacon on its embedded defaults with four local simulators feeding it:
+ * the seed's UDP metrics protocol, StatsD timers, the SSE stream of posts and rocket
+ * messages. Open the dashboard it prints first to watch them. Ctrl-C stops everything.
+ * Nothing leaves 127.0.0.1.
  */
 import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
@@ -61,10 +62,13 @@ async function main(): Promise<void> {
   }, 100);
 
   const base = `http://127.0.0.1:${PORT}`;
+  const rockets = startRockets(`${base}/messages`);
   process.stdout.write(
     [
       '',
-      `Beacon demo: Swagger UI   ${base}/swagger`,
+      `Beacon demo: dashboard    ${base}/`,
+      `  Swagger UI              ${base}/swagger`,
+      `  Prometheus exposition   ${base}/prometheus`,
       `  records, grouped        ${base}/api-metrics?minutes=5`,
       `  per-second grid         ${base}/api-metrics/series?minutes=1`,
       `  percentiles (SQL)       ${base}/api-metrics/percentiles?route=/api/products`,
@@ -79,6 +83,7 @@ async function main(): Promise<void> {
   const stop = () => {
     clearInterval(metrics);
     clearInterval(statsd);
+    clearInterval(rockets);
     udp.close();
     beacon.kill('SIGTERM');
     beacon.once('exit', () => void stream.close().then(() => process.exit(0)));
@@ -88,6 +93,58 @@ async function main(): Promise<void> {
   beacon.once('exit', (code) => {
     if (code !== 0 && code !== null) process.exit(code);
   });
+}
+
+/**
+ * Five rockets, one message every 400 ms in order: launches, then speed and mission
+ * changes, now and then an explosion and a relaunch on a new channel. (The e2e tests
+ * cover duplicates and disorder; the demo only shows the table moving.)
+ */
+function startRockets(url: string): NodeJS.Timeout {
+  const MISSIONS = ['ARTEMIS', 'APOLLO', 'GEMINI', 'MERCURY'];
+  const TYPES = ['Falcon-9', 'Falcon-Heavy', 'Starship', 'Electron'];
+  let launched = 0;
+  type Channel = { id: string; n: number; unsent: string | null };
+  const channels: Channel[] = Array.from({ length: 5 }, () => ({ id: '', n: 0, unsent: null }));
+  // A message Beacon did not take (still starting, or 503) is sent again, like a real
+  // at-least-once sender: a lost number would leave the rocket buffering for ever.
+  const send = (c: Channel, body: string) => {
+    c.unsent = body;
+    void fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+      .then((res) => {
+        if (res.status === 202 && c.unsent === body) c.unsent = null;
+      })
+      .catch(() => undefined);
+  };
+  const post = (c: Channel, messageType: string, message: object) =>
+    send(
+      c,
+      JSON.stringify({
+        metadata: {
+          channel: c.id,
+          messageNumber: ++c.n,
+          messageTime: new Date().toISOString(),
+          messageType,
+        },
+        message,
+      }),
+    );
+  return setInterval(() => {
+    const c = channels[Math.floor(Math.random() * channels.length)];
+    if (c.unsent !== null) return send(c, c.unsent);
+    const pick = <T>(all: T[]) => all[Math.floor(Math.random() * all.length)];
+    if (c.id === '' || c.n > 40) {
+      c.id = `demo-rocket-${++launched}`;
+      c.n = 0;
+      const launch = { type: pick(TYPES), launchSpeed: 500 + Math.floor(Math.random() * 1000) };
+      return void post(c, 'RocketLaunched', { ...launch, mission: pick(MISSIONS) });
+    }
+    const r = Math.random();
+    if (r < 0.02) return void post(c, 'RocketExploded', { reason: 'PRESSURE_VESSEL_FAILURE' });
+    if (r < 0.1) return void post(c, 'RocketMissionChanged', { newMission: pick(MISSIONS) });
+    const by = Math.floor(Math.random() * 500);
+    void post(c, r < 0.6 ? 'RocketSpeedIncreased' : 'RocketSpeedDecreased', { by });
+  }, 400);
 }
 
 void main();

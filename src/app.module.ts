@@ -8,7 +8,9 @@ import { ErrorFilter } from './common/error.filter';
 import { BeaconConfigModule } from './config/config.module';
 import { Environment } from './config/environment';
 import { HealthModule } from './health/health.module';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { LatencyModule } from './latency/latency.module';
+import { PrometheusModule } from './prometheus/prometheus.module';
 import { RequestCounterModule } from './request-counter/request-counter.module';
 import { RocketsModule } from './rockets/rockets.module';
 import { SharedStateModule } from './shared-state/shared-state.module';
@@ -43,6 +45,8 @@ export class AppModule {
         RequestCounterModule,
         RocketsModule,
         StreamAnalysisModule,
+        PrometheusModule,
+        DashboardModule,
       ],
       providers: [
         // Registered here, not in main.ts, so apps built in tests validate exactly like production.

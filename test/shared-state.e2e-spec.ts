@@ -109,6 +109,17 @@ describe('shared state across instances (e2e)', () => {
     const c2 = await readCounter(beacons[2]);
     // 300 POSTs + 1 PUT + 1 DELETE + 3 GET /metrics, then each read counts itself at once.
     expect([c0, c1, c2]).toEqual([306, 307, 308]);
+
+    // Each instance's /prometheus shows the shared logs it tails, and the same latency.
+    for (const b of beacons) {
+      const text = await (await fetch(`${b.baseUrl}/prometheus`)).text();
+      expect(text).toContain('beacon_shared_state_backend{backend="redis"} 1');
+      expect(text).toContain('beacon_shared_state_stale 0');
+      for (const log of ['latency', 'rockets']) {
+        expect(text).toContain(`beacon_shared_log_connected{log="${log}"} 1`);
+      }
+      expect(text).toContain('beacon_latency_seconds_count{metric="m1"} 50');
+    }
   });
 
   it('rockets: shuffled histories with duplicates over three instances, exact on every one', async () => {

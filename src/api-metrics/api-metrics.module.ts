@@ -1,4 +1,5 @@
 import { Logger, Module } from '@nestjs/common';
+import { ApiMetricsPrometheus } from './api-metrics.prometheus';
 import { Clock } from '../common/clock';
 import { Environment } from '../config/environment';
 import { LatencyModule } from '../latency/latency.module';
@@ -20,6 +21,7 @@ import { WriteQueue } from './write-queue';
   imports: [LatencyModule],
   controllers: [ApiMetricsController],
   providers: [
+    ApiMetricsPrometheus,
     ApiMetricsService,
     ApiMetricsScheduler,
     ApiMetricsGateway,

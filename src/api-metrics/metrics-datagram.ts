@@ -17,8 +17,15 @@ export enum DatagramType {
   MetricsData = 0x03,
 }
 
-export type MalformedReason =
-  'too-short' | 'bad-version' | 'bad-type' | 'bad-timestamp' | 'bad-response-time' | 'bad-route';
+export const MALFORMED_REASONS = [
+  'too-short',
+  'bad-version',
+  'bad-type',
+  'bad-timestamp',
+  'bad-response-time',
+  'bad-route',
+] as const;
+export type MalformedReason = (typeof MALFORMED_REASONS)[number];
 
 export type Datagram =
   | { type: DatagramType.ConnectionInit | DatagramType.HeartBeat; sequence: number; timeMs: number }

@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { Environment } from '../config/environment';
 import { SharedClock } from '../shared-state/shared-clock';
 import { Clock, MonotonicClock } from './clock';
+import { PrometheusRegistry } from './prometheus';
 import { ShutdownReport } from './shutdown-report';
 
 @Global()
@@ -17,7 +18,8 @@ import { ShutdownReport } from './shutdown-report';
       inject: [Environment],
     },
     ShutdownReport,
+    PrometheusRegistry,
   ],
-  exports: [Clock, ShutdownReport],
+  exports: [Clock, ShutdownReport, PrometheusRegistry],
 })
 export class CommonModule {}

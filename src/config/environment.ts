@@ -245,6 +245,12 @@ export class Environment {
   /** Origins allowed on the seed-002 listener (CORS and WebSocket), comma-separated; `*` = any. */
   @Expose() @IsString() COMPAT_002_CORS_ORIGINS = 'http://localhost:3000';
 
+  /** GET /prometheus and the HTTP request histogram behind it. */
+  @Expose() @Transform(toBool) @IsBoolean() PROMETHEUS_ENABLED = true;
+
+  /** Latency metrics whose percentiles /prometheus exports (the first by id); the rest are counted. */
+  @Expose() @Transform(toInt) @IsInt() @Min(0) @Max(100_000) PROMETHEUS_MAX_LATENCY_METRICS = 100;
+
   /** Origins allowed by CORS, comma-separated (`*` for any); empty = CORS off. */
   @Expose() @IsString() CORS_ORIGINS = '';
 

@@ -67,8 +67,12 @@ export class InMemoryLatencyStore extends LatencyStore {
     return window && stateOf(id, window, at, percentiles);
   }
 
-  async snapshotAll(at: number, percentiles: readonly number[]): Promise<MetricState[]> {
-    const ids = [...this.metrics.keys()].sort();
+  async snapshotAll(
+    at: number,
+    percentiles: readonly number[],
+    limit = Infinity,
+  ): Promise<MetricState[]> {
+    const ids = [...this.metrics.keys()].sort().slice(0, limit);
     return ids.map((id) => stateOf(id, this.metrics.get(id)!, at, percentiles));
   }
 

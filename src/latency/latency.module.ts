@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { LatencyPrometheus } from './latency.prometheus';
 import { Environment } from '../config/environment';
 import { InMemoryLatencyStore } from './in-memory-latency.store';
 import { LatencyController } from './latency.controller';
@@ -13,6 +14,7 @@ import { StatsdListener } from './statsd.listener';
 @Module({
   controllers: [LatencyController],
   providers: [
+    LatencyPrometheus,
     LatencyService,
     LatencyScheduler,
     LatencyHealthIndicator,

@@ -39,8 +39,9 @@ export class LatencyService {
     return toSnapshot(state, extra);
   }
 
-  async list(extra: readonly number[] = []): Promise<LatencySnapshot[]> {
-    const states = await this.store.snapshotAll(this.clock.now(), withStandard(extra));
+  /** Every metric (or the first `limit` by id), sorted by id. */
+  async list(extra: readonly number[] = [], limit?: number): Promise<LatencySnapshot[]> {
+    const states = await this.store.snapshotAll(this.clock.now(), withStandard(extra), limit);
     return states.map((s) => toSnapshot(s, extra));
   }
 

@@ -62,6 +62,7 @@ export function latencyStoreContract(
     it('lists snapshots sorted by id', async () => {
       for (const id of ['b', 'c', 'a']) await store.record(id, [1], 0);
       expect((await store.snapshotAll(0, [])).map((s) => s.id)).toEqual(['a', 'b', 'c']);
+      expect((await store.snapshotAll(0, [], 2)).map((s) => s.id)).toEqual(['a', 'b']);
     });
 
     it('evicts samples at exactly the window edge', async () => {

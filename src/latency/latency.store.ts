@@ -44,8 +44,12 @@ export abstract class LatencyStore {
     percentiles: readonly number[],
   ): Promise<MetricState | undefined>;
 
-  /** Every metric, sorted by id. */
-  abstract snapshotAll(at: number, percentiles: readonly number[]): Promise<MetricState[]>;
+  /** Every metric, sorted by id; with `limit`, the first `limit` of them. */
+  abstract snapshotAll(
+    at: number,
+    percentiles: readonly number[],
+    limit?: number,
+  ): Promise<MetricState[]>;
 
   /** Removes a metric; false when there was none. */
   abstract remove(id: string): Promise<boolean>;

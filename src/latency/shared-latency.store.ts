@@ -73,8 +73,8 @@ export class SharedLatencyStore extends LatencyStore implements OnApplicationShu
     return this.local.snapshot(id, at, percentiles);
   }
 
-  snapshotAll(at: number, percentiles: readonly number[]): Promise<MetricState[]> {
-    return this.local.snapshotAll(at, percentiles);
+  snapshotAll(at: number, percentiles: readonly number[], limit?: number): Promise<MetricState[]> {
+    return this.local.snapshotAll(at, percentiles, limit);
   }
 
   /** Local: eviction changes no answer, so each instance frees its memory on its own. */

@@ -37,6 +37,10 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setVersion('0.1.0')
     .setLicense('MIT', 'https://opensource.org/licenses/MIT')
     .addTag('api-metrics', API_METRICS_TAG)
+    .addTag(
+      'operations',
+      'What operators look at: the Prometheus exposition and the dashboard page.',
+    )
     .addServer('http://127.0.0.1:8080', 'A Beacon on its defaults (PORT 8080, loopback)')
     .build();
   // No operation needs credentials: every one is open (an explicit, empty requirement).

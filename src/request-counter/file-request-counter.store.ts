@@ -68,6 +68,7 @@ export class FileRequestCounterStore extends RequestCounterStore {
       flushes: 0,
       compactions: 0,
       lastFlushAt: null,
+      flushErrors: 0,
       lastError: null,
       loadMs: 0,
     };
@@ -210,6 +211,7 @@ export class FileRequestCounterStore extends RequestCounterStore {
     // Log the first failure of a run of failures, not one line per flush.
     if (this.st.lastError === null) this.log.error(message);
     this.st.lastError = message;
+    this.st.flushErrors++;
   }
 
   /** Replays the file into the window. Damage is logged, never thrown. */

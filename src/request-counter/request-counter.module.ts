@@ -1,4 +1,5 @@
 import { Logger, Module } from '@nestjs/common';
+import { RequestCounterPrometheus } from './request-counter.prometheus';
 import { Clock } from '../common/clock';
 import { Environment } from '../config/environment';
 import { FileRequestCounterStore } from './file-request-counter.store';
@@ -14,6 +15,7 @@ import { SharedState } from '../shared-state/shared-state';
 @Module({
   controllers: [RequestCounterController],
   providers: [
+    RequestCounterPrometheus,
     RequestCounterService,
     RequestCounterHook,
     RequestCounterHealthIndicator,

@@ -5,6 +5,8 @@ export interface CounterStoreStats {
   /** Bytes written to the file since start-up (appends and compactions). */
   bytesWritten: number;
   flushes: number;
+  /** Writes (flushes and compactions) that failed since start-up. */
+  flushErrors: number;
   compactions: number;
   /** Wall time (ms) of the last successful write, null before the first. */
   lastFlushAt: number | null;

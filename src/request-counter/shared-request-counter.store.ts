@@ -54,6 +54,7 @@ export class SharedRequestCounterStore
       flushes: 0,
       compactions: 0,
       lastFlushAt: null,
+      flushErrors: 0,
       lastError: null,
       loadMs: 0,
     };
@@ -137,6 +138,7 @@ export class SharedRequestCounterStore
         this.flushedCount = marker.count;
       }
       this.st.lastError = `request counter flush to Redis failed: ${errorText(err)}`;
+      this.st.flushErrors++;
     }
   }
 

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { RocketsPrometheus } from './rockets.prometheus';
 import { Environment } from '../config/environment';
 import { InMemoryRocketsStore } from './in-memory-rockets.store';
 import { RocketsController } from './rockets.controller';
@@ -11,6 +12,7 @@ import { SharedState } from '../shared-state/shared-state';
 @Module({
   controllers: [RocketsController],
   providers: [
+    RocketsPrometheus,
     RocketsService,
     RocketsHealthIndicator,
     {

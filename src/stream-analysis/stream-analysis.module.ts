@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { StreamAnalysisPrometheus } from './stream-analysis.prometheus';
 import { Environment } from '../config/environment';
 import { AnalysisController } from './analysis.controller';
 import { AnalysisScheduler } from './analysis.scheduler';
@@ -14,6 +15,7 @@ import { SharedState } from '../shared-state/shared-state';
 @Module({
   controllers: [AnalysisController],
   providers: [
+    StreamAnalysisPrometheus,
     AnalysisService,
     StreamConsumer,
     AnalysisScheduler,

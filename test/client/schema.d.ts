@@ -4,6 +4,26 @@
  */
 
 export interface paths {
+    "/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The live dashboard page
+         * @description One HTML page showing every module moving: latency percentiles, the api-metrics chart (the last 10 minutes, then live over /ws), the rockets table, the request counter and stream analysis. A module that is off says so in its panel.
+         */
+        get: operations["Dashboard_dashboard[0]"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/analysis": {
         parameters: {
             query?: never;
@@ -116,6 +136,46 @@ export interface paths {
          * @description Exact count, to the millisecond, of every HTTP request the server received in the last COUNTER_WINDOW_SECONDS (any path, method or outcome, this request included). The count survives restarts; docs/design.md says what a crash can lose. JSON by default; `Accept: text/plain` gets the seed's one-line answer.
          */
         get: operations["RequestCounter_read"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The live dashboard page
+         * @description One HTML page showing every module moving: latency percentiles, the api-metrics chart (the last 10 minutes, then live over /ws), the rockets table, the request counter and stream analysis. A module that is off says so in its panel.
+         */
+        get: operations["Dashboard_dashboard[1]"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dashboard/assets/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A file of the dashboard page (its script, its styles, uPlot's)
+         * @description One of: `dashboard.js`, `dashboard.css`, `uPlot.iife.min.js`, `uPlot.min.css`; anything else is 404.
+         */
+        get: operations["Dashboard_asset"];
         put?: never;
         post?: never;
         delete?: never;
@@ -286,6 +346,26 @@ export interface paths {
          * @description Creates the metric with the default window and cap if it does not exist.
          */
         post: operations["Latency_record"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/prometheus": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Prometheus exposition of every module
+         * @description The Prometheus text format (version 0.0.4): process and Node runtime series, `beacon_http_request_duration_seconds` by route template and status, and each module's figures (latency percentiles as a summary per metric, for the first PROMETHEUS_MAX_LATENCY_METRICS metrics by id). docs/operations.md lists every series and has a scrape config. 404 with PROMETHEUS_ENABLED=false.
+         */
+        get: operations["Prometheus_scrape"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -740,6 +820,26 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    "Dashboard_dashboard[0]": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
     Analysis_analyse: {
         parameters: {
             query: {
@@ -1090,6 +1190,74 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    "Dashboard_dashboard[1]": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    Dashboard_asset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The file name. */
+                name: "dashboard.js" | "dashboard.css" | "uPlot.iife.min.js" | "uPlot.min.css";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/css": string;
+                    "text/javascript": string;
+                };
+            };
+            /** @description No such file. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not Found",
+                     *       "message": "No dashboard asset 'x.js'",
+                     *       "statusCode": 404
+                     *     }
+                     */
+                    "text/css": components["schemas"]["ErrorResponseDto"];
+                    /**
+                     * @example {
+                     *       "error": "Not Found",
+                     *       "message": "No dashboard asset 'x.js'",
+                     *       "statusCode": 404
+                     *     }
+                     */
+                    "text/javascript": components["schemas"]["ErrorResponseDto"];
                 };
             };
         };
@@ -1799,6 +1967,50 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Prometheus_scrape: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The exposition, read from the modules at the moment of the scrape. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example # HELP beacon_latency_seconds P50, P95 and P99 of each metric over its sliding window, in seconds.
+                     *     # TYPE beacon_latency_seconds summary
+                     *     beacon_latency_seconds{metric="checkout",quantile="0.5"} 0.012
+                     *     beacon_latency_seconds{metric="checkout",quantile="0.95"} 0.041
+                     *     beacon_latency_seconds{metric="checkout",quantile="0.99"} 0.097
+                     *     beacon_latency_seconds_count{metric="checkout"} 1200
+                     */
+                    "text/plain": string;
+                };
+            };
+            /** @description The exposition is off (PROMETHEUS_ENABLED=false). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not Found",
+                     *       "message": "The Prometheus exposition is off (PROMETHEUS_ENABLED=false)",
+                     *       "statusCode": 404
+                     *     }
+                     */
+                    "text/plain": components["schemas"]["ErrorResponseDto"];
                 };
             };
         };

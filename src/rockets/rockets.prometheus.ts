@@ -1,0 +1,47 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { PrometheusRegistry } from '../common/prometheus';
+import { Environment } from '../config/environment';
+import { RocketsService } from './rockets.service';
+
+/** The rockets module's series: what became of every message, and what is held. */
+@Injectable()
+export class RocketsPrometheus implements OnModuleInit {
+  constructor(
+    private readonly prometheus: PrometheusRegistry,
+    private readonly rockets: RocketsService,
+    private readonly env: Environment,
+  ) {}
+
+  onModuleInit(): void {
+    if (!this.env.PROMETHEUS_ENABLED) return;
+    const p = this.prometheus;
+    const stats = () => this.rockets.stats();
+    p.gauge('beacon_rockets', 'Rockets tracked.', async () => (await stats()).channels);
+    p.gauge(
+      'beacon_rockets_buffered_messages',
+      'Out-of-order messages held until the ones before them arrive.',
+      async () => (await stats()).buffered,
+    );
+    // Separate counters, not one with an outcome label: they overlap (a conflicting
+    // duplicate is also a duplicate; one message can apply several buffered ones).
+    const counters: [string, string, (s: Awaited<ReturnType<typeof stats>>) => number][] = [
+      ['applied', 'Messages applied to their rocket, in order.', (s) => s.applied],
+      ['duplicates', 'Messages whose number was seen before.', (s) => s.duplicates],
+      [
+        'conflicting_duplicates',
+        'Duplicates whose content differs from the applied message (logged).',
+        (s) => s.conflictingDuplicates,
+      ],
+      ['ignored', 'Messages for a rocket that had exploded.', (s) => s.ignored],
+      [
+        'discarded',
+        'Buffered messages dropped because their rocket exploded first.',
+        (s) => s.discarded,
+      ],
+      ['refused', 'Messages answered 503 because a cap was full.', (s) => s.refusedForCapacity],
+    ];
+    for (const [name, help, read] of counters) {
+      p.counter(`beacon_rockets_messages_${name}_total`, help, async () => read(await stats()));
+    }
+  }
+}

@@ -1,0 +1,162 @@
+import type { Browser, Page } from 'playwright-core';
+import { encodeMetricsData } from '../src/api-metrics/metrics-datagram';
+import { MetricsUdpListener } from '../src/api-metrics/metrics-udp.listener';
+import { CHROMIUM, launchChromium } from './helpers/browser';
+import { eventually } from './helpers/eventually';
+import { freshSchema, TestSchema } from './helpers/postgres';
+import { systemTool } from './helpers/system-tool';
+import { startTestApp, TestApp } from './helpers/test-app';
+import { udpSender } from './helpers/udp';
+
+const haveChromium = systemTool(CHROMIUM, 'chromium');
+
+/** Opens the page, keeping every console error and uncaught exception it produces. */
+async function open(browser: Browser, url: string): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('pageerror', (err) => errors.push(err.message));
+  const res = await page.goto(url);
+  expect(res?.status()).toBe(200);
+  return { page, errors };
+}
+
+/**
+ * The dashboard in headless Chromium against a real Beacon: it loads without a console
+ * error and shows, as they happen, a metric, a rocket and a UDP record made by the test.
+ */
+(haveChromium ? describe : describe.skip)('the dashboard page in a browser (e2e)', () => {
+  let browser: Browser;
+  let t: TestApp;
+  let schema: TestSchema;
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+    schema = await freshSchema('beacon_dash');
+    t = await startTestApp({ API_METRICS_ENABLED: 'true', DATABASE_URL: schema.url });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+    await schema?.drop();
+  });
+
+  it('shows a metric, a rocket and a UDP record sent after it loaded, with no console error', async () => {
+    const { page, errors } = await open(browser, `${t.baseUrl}/`);
+    await page.locator('#health.ok').waitFor();
+
+    await t.client.POST('/metrics/{id}/latencies', {
+      params: { path: { id: 'dash-metric' } },
+      body: { latencies_ns: [10e6, 20e6, 30e6] },
+    });
+    await t.client.POST('/messages', {
+      body: {
+        metadata: {
+          channel: 'dash-rocket',
+          messageNumber: 1,
+          messageTime: '2026-12-01T12:00:00Z',
+          messageType: 'RocketLaunched',
+        },
+        message: { type: 'Falcon-9', launchSpeed: 500, mission: 'ARTEMIS' },
+      },
+    });
+    const sender = await udpSender();
+    await sender.send(
+      encodeMetricsData(
+        { sequence: 1, timestamp: 0 },
+        { route: '/api/dash-route', methodByte: 2, statusCode: 201, responseTimeMs: 42.5 },
+      ),
+      t.app.get(MetricsUdpListener).port as number,
+    );
+    sender.close();
+
+    const latencyRow = page.locator('#latency tbody tr', { hasText: 'dash-metric' });
+    await latencyRow.waitFor({ timeout: 10_000 });
+    expect(await latencyRow.locator('td').allTextContents()).toEqual([
+      'dash-metric',
+      '3',
+      '20.0',
+      '30.0',
+      '30.0',
+      '60 s',
+    ]);
+    const rocketRow = page.locator('#rockets tbody tr', { hasText: 'dash-rocket' });
+    await rocketRow.waitFor({ timeout: 10_000 });
+    expect(await rocketRow.locator('td').allTextContents()).toEqual(
+      expect.arrayContaining(['dash-rocket', 'Falcon-9', '500', 'ARTEMIS']),
+    );
+    // The record arrives over /ws: in the latest-records table and as a chart series.
+    const recordRow = page.locator('#api-metrics [data-field="records"] tr', {
+      hasText: '/api/dash-route',
+    });
+    await recordRow.waitFor({ timeout: 10_000 });
+    expect(await recordRow.locator('td').allTextContents()).toEqual(
+      expect.arrayContaining(['POST', '/api/dash-route', '201', '42.5']),
+    );
+    await page.locator('#api-metrics .u-legend', { hasText: 'POST - /api/dash-route' }).waitFor();
+    // The counter panel counts this test's requests too.
+    await eventually(
+      async () =>
+        Number((await page.locator('#counter .big').textContent())!.replace(/,/g, '')) > 3,
+    );
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it('sorts the rockets table by a clicked column, both ways', async () => {
+    for (const [channel, speed] of [
+      ['sort-a', 300],
+      ['sort-b', 100],
+      ['sort-c', 200],
+    ] as const) {
+      await t.client.POST('/messages', {
+        body: {
+          metadata: {
+            channel,
+            messageNumber: 1,
+            messageTime: '2026-12-01T12:00:00Z',
+            messageType: 'RocketLaunched',
+          },
+          message: { type: 'Falcon-9', launchSpeed: speed, mission: 'SORT' },
+        },
+      });
+    }
+    const { page, errors } = await open(browser, `${t.baseUrl}/dashboard`);
+    const ids = () =>
+      page
+        .locator('#rockets tbody tr td:first-child')
+        .allTextContents()
+        .then((all) => all.filter((id) => id.startsWith('sort-')));
+    await eventually(async () => (await ids()).length === 3);
+    await page.click('#rockets th[data-sort="speed"]');
+    await eventually(async () => (await ids()).join() === 'sort-b,sort-c,sort-a');
+    await page.click('#rockets th[data-sort="speed"]');
+    await eventually(async () => (await ids()).join() === 'sort-a,sort-c,sort-b');
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 30_000);
+
+  it('says which modules are off instead of failing', async () => {
+    const bare = await startTestApp({ COUNTER_ENABLED: 'false' });
+    try {
+      const { page, errors } = await open(browser, `${bare.baseUrl}/`);
+      await page.locator('#api-metrics .off-note').waitFor();
+      expect(await page.locator('#api-metrics .off-note').textContent()).toContain(
+        'API_METRICS_ENABLED=false',
+      );
+      expect(await page.locator('#stream .off-note').textContent()).toContain(
+        'STREAM_ENABLED=false',
+      );
+      expect(await page.locator('#counter .off-note').textContent()).toContain(
+        'COUNTER_ENABLED=false',
+      );
+      await page.locator('#latency tbody tr', { hasText: 'no metrics yet' }).waitFor();
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      await bare.close();
+    }
+  }, 30_000);
+});
