@@ -27,3 +27,9 @@ export class UnavailableError extends DomainError {
     super(message);
   }
 }
+
+/** The request body is larger than the service takes (BODY_LIMIT). */
+export class PayloadTooLargeError extends DomainError {}
+
+/** The request may not be served as addressed (a Host that is not allowed). */
+export class ForbiddenError extends DomainError {}

@@ -10,9 +10,11 @@ import type { Response } from 'express';
 import { STATUS_CODES } from 'node:http';
 import {
   DomainError,
+  ForbiddenError,
   InvalidArgumentError,
   LimitExceededError,
   NotFoundError,
+  PayloadTooLargeError,
   UnavailableError,
 } from './domain-errors';
 
@@ -22,10 +24,16 @@ interface ErrorBody {
   message: string | string[];
 }
 
-/** Errors raised by Express's body parser before Nest sees the request. */
+/**
+ * Errors raised by Express's body parser before Nest sees the request (http-errors: a
+ * status, `expose` for 4xx, a `type` for most, none for a body whose Content-Encoding
+ * does not decode, which carries zlib's `code` instead).
+ */
 interface BodyParserError {
-  type: string;
+  type?: string;
   status: number;
+  expose?: boolean;
+  code?: string;
   message: string;
 }
 
@@ -33,8 +41,8 @@ function isBodyParserError(e: unknown): e is BodyParserError {
   return (
     typeof e === 'object' &&
     e !== null &&
-    typeof (e as BodyParserError).type === 'string' &&
-    typeof (e as BodyParserError).status === 'number'
+    typeof (e as BodyParserError).status === 'number' &&
+    (typeof (e as BodyParserError).type === 'string' || (e as BodyParserError).expose === true)
   );
 }
 
@@ -62,6 +70,7 @@ export class ErrorFilter implements ExceptionFilter {
       this.logger.error(exception instanceof Error ? exception.stack : String(exception));
     }
     if (res.headersSent) return;
+    if (out.statusCode === 413) stopReadingAfter(res);
     res.status(out.statusCode).json(out);
   }
 
@@ -81,10 +90,33 @@ export class ErrorFilter implements ExceptionFilter {
       if (e.type === 'entity.too.large') {
         return body(HttpStatus.PAYLOAD_TOO_LARGE, 'Request body is larger than BODY_LIMIT');
       }
+      if (e.code?.startsWith('Z_') || e.type === 'encoding.unsupported') {
+        const encoding = e.type === 'encoding.unsupported' ? 415 : 400;
+        return body(
+          encoding,
+          encoding === 415
+            ? `Unsupported Content-Encoding (${e.message}): send identity, gzip, deflate or br`
+            : `The body does not decode as its Content-Encoding says (${e.message})`,
+        );
+      }
       if (e.status >= 400 && e.status < 500) return body(e.status, e.message);
     }
     return body(HttpStatus.INTERNAL_SERVER_ERROR, 'Internal server error');
   }
+}
+
+/** How long a refused upload's client has to read the 413 before the connection goes. */
+const LINGER_MS = 1000;
+
+/**
+ * After a 413 the connection is dropped a second later, whatever the client is still
+ * sending (node discards it meanwhile), so a declared gigabyte is never read. Dropping it
+ * at once (what `Connection: close` makes node do) answers the client's unread bytes with
+ * a reset, which can destroy the 413 before the client has read it.
+ */
+function stopReadingAfter(res: Response): void {
+  const socket = res.req.socket;
+  res.once('finish', () => setTimeout(() => socket.destroy(), LINGER_MS).unref());
 }
 
 function statusOf(e: DomainError): number {
@@ -92,5 +124,7 @@ function statusOf(e: DomainError): number {
   if (e instanceof InvalidArgumentError) return HttpStatus.BAD_REQUEST;
   if (e instanceof LimitExceededError) return HttpStatus.CONFLICT;
   if (e instanceof UnavailableError) return HttpStatus.SERVICE_UNAVAILABLE;
+  if (e instanceof PayloadTooLargeError) return HttpStatus.PAYLOAD_TOO_LARGE;
+  if (e instanceof ForbiddenError) return HttpStatus.FORBIDDEN;
   return HttpStatus.INTERNAL_SERVER_ERROR;
 }

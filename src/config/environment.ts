@@ -254,6 +254,25 @@ export class Environment {
   /** Origins allowed by CORS, comma-separated (`*` for any); empty = CORS off. */
   @Expose() @IsString() CORS_ORIGINS = '';
 
+  /** Deepest nesting of arrays and objects a JSON body may have; deeper → 400. */
+  @Expose() @Transform(toInt) @IsInt() @Min(2) @Max(10_000) BODY_MAX_DEPTH = 64;
+
+  /** Open HTTP connections at once; past it new ones are closed at once (node's maxConnections). */
+  @Expose() @Transform(toInt) @IsInt() @Min(1) HTTP_MAX_CONNECTIONS = 10_000;
+
+  /** Time a client has to send its request headers (node's headersTimeout). */
+  @Expose() @Transform(toInt) @IsInt() @Min(1000) HTTP_HEADERS_TIMEOUT_MS = 10_000;
+
+  /** Time a client has to send its whole request, body included (node's requestTimeout). */
+  @Expose() @Transform(toInt) @IsInt() @Min(1000) HTTP_REQUEST_TIMEOUT_MS = 30_000;
+
+  /**
+   * Host header values the HTTP listener answers (comma-separated host names, any port;
+   * `*` = any). Empty = `localhost,127.0.0.1,[::1]` when HOST is a loopback address (so a
+   * DNS-rebinding page cannot reach it), any host otherwise.
+   */
+  @Expose() @IsString() ALLOWED_HOSTS = '';
+
   // Derived once by loadEnvironment, so no service parses a setting again.
 
   /** API_METRICS_RETENTION in milliseconds. */
@@ -261,6 +280,12 @@ export class Environment {
 
   /** CORS_ORIGINS as a list; empty = CORS off, `['*']` = any origin. */
   corsOrigins: string[] = [];
+
+  /** BODY_LIMIT in bytes. */
+  bodyLimitBytes = 0;
+
+  /** ALLOWED_HOSTS as lower-case host names without ports; null = any host. */
+  allowedHosts: string[] | null = null;
 
   /** COMPAT_002_PORT as a number; null when off. */
   compat002Port: number | null = null;
@@ -308,6 +333,11 @@ export function loadEnvironment(raw: Record<string, unknown>): Environment {
       'Invalid configuration: WORKERS > 1 needs STATE_BACKEND=redis (each worker would keep its own state)',
     );
   }
+  if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new InvalidEnvironmentError(
+      'Invalid configuration: HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS',
+    );
+  }
   env.apiMetricsRetentionMs = durationSettingMs(env.API_METRICS_RETENTION);
   env.corsOrigins = list(env.CORS_ORIGINS);
   env.compat002Origins = list(env.COMPAT_002_CORS_ORIGINS);
@@ -318,7 +348,26 @@ export function loadEnvironment(raw: Record<string, unknown>): Environment {
     );
   }
   env.metricsUpstream = hostPort(env.METRICS_UPSTREAM);
+  env.bodyLimitBytes = sizeBytes(env.BODY_LIMIT);
+  env.allowedHosts = allowedHosts(env.ALLOWED_HOSTS, env.HOST);
   return env;
+}
+
+/** `512kb`, `1mb`, `100b` (BODY_LIMIT's syntax, validated above) in bytes. */
+function sizeBytes(setting: string): number {
+  const [, n, unit] = /^(\d+)(b|kb|mb)$/i.exec(setting)!;
+  return Number(n) * { b: 1, kb: 1024, mb: 1024 * 1024 }[unit.toLowerCase() as 'b' | 'kb' | 'mb'];
+}
+
+const LOOPBACK_BINDS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+function allowedHosts(setting: string, bind: string): string[] | null {
+  const hosts = list(setting).map((h) => h.toLowerCase());
+  if (hosts.includes('*')) return null;
+  if (hosts.length > 0) return hosts;
+  return LOOPBACK_BINDS.has(bind) || bind.startsWith('127.')
+    ? ['localhost', '127.0.0.1', '[::1]']
+    : null;
 }
 
 function list(setting: string): string[] {

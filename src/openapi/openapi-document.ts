@@ -4,7 +4,9 @@ import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 const DESCRIPTION = [
   'Beacon: latency percentiles over sliding windows, API metrics over UDP, social-stream',
   'engagement analysis, rocket state from out-of-order messages and an exact request counter,',
-  'in one NestJS service. Every error body is `{statusCode, error, message}`.',
+  'in one NestJS service. Every error body is `{statusCode, error, message}`. Every operation ' +
+    'answers 403 to a request whose Host is not in ALLOWED_HOSTS (by default, on a loopback ' +
+    'bind: localhost, 127.0.0.1 and [::1], any port), which keeps DNS-rebinding pages out.',
 ].join(' ');
 
 const API_METRICS_TAG =
@@ -50,5 +52,56 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
   });
   document.tags = [...(document.tags ?? [])].sort((a, b) => a.name.localeCompare(b.name));
+  addInputErrors(document);
   return sortKeysDeep(document);
+}
+
+const ERROR_SCHEMA = { $ref: '#/components/schemas/ErrorResponseDto' };
+
+function errorContent(status: number, error: string, message: string) {
+  return {
+    'application/json': { schema: ERROR_SCHEMA, example: { statusCode: status, error, message } },
+  };
+}
+
+/**
+ * The answers every operation can give before its handler runs (src/common/http-input.ts
+ * and the body parser), added where the operation does not document them itself: 400 for
+ * a URL with broken or NUL percent-encoding; for operations with a body, 400 for one
+ * nested deeper than BODY_MAX_DEPTH or not decoding as its Content-Encoding says, 413
+ * over BODY_LIMIT (at once when declared), 415 for an unknown Content-Encoding or charset.
+ * A Host outside ALLOWED_HOSTS gets 403 from every operation (described in the API's
+ * description, not repeated on each).
+ */
+function addInputErrors(document: OpenAPIObject): void {
+  for (const item of Object.values(document.paths)) {
+    for (const method of ['get', 'put', 'post', 'delete'] as const) {
+      const op = item[method];
+      if (!op) continue;
+      const body = op.requestBody !== undefined;
+      op.responses['400'] ??= {
+        description: body
+          ? 'Malformed request: URL encoding, JSON, nesting or Content-Encoding; nothing changed.'
+          : 'Malformed URL: broken percent-encoding, bytes that are not UTF-8, or NUL.',
+        content: errorContent(
+          400,
+          'Bad Request',
+          'The URL has broken percent-encoding or encodes bytes that are not UTF-8',
+        ),
+      };
+      if (!body) continue;
+      op.responses['413'] ??= {
+        description: 'Body larger than BODY_LIMIT.',
+        content: errorContent(413, 'Payload Too Large', 'Request body is larger than BODY_LIMIT'),
+      };
+      op.responses['415'] ??= {
+        description: 'Unsupported Content-Encoding or charset; nothing changed.',
+        content: errorContent(
+          415,
+          'Unsupported Media Type',
+          'Unsupported Content-Encoding (unsupported content encoding "zstd"): send identity, gzip, deflate or br',
+        ),
+      };
+    }
+  }
 }

@@ -838,6 +838,22 @@ export interface operations {
                     "text/html": string;
                 };
             };
+            /** @description Malformed URL: broken percent-encoding, bytes that are not UTF-8, or NUL. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Bad Request",
+                     *       "message": "The URL has broken percent-encoding or encodes bytes that are not UTF-8",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
         };
     };
     Analysis_analyse: {
@@ -923,6 +939,22 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AnalysisStatusDto"];
+                };
+            };
+            /** @description Malformed URL: broken percent-encoding, bytes that are not UTF-8, or NUL. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Bad Request",
+                     *       "message": "The URL has broken percent-encoding or encodes bytes that are not UTF-8",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
         };
@@ -1176,6 +1208,22 @@ export interface operations {
                     "text/plain": string;
                 };
             };
+            /** @description Malformed URL: broken percent-encoding, bytes that are not UTF-8, or NUL. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Bad Request",
+                     *       "message": "The URL has broken percent-encoding or encodes bytes that are not UTF-8",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description The counter is disabled (COUNTER_ENABLED=false). */
             404: {
                 headers: {
@@ -1212,6 +1260,22 @@ export interface operations {
                     "text/html": string;
                 };
             };
+            /** @description Malformed URL: broken percent-encoding, bytes that are not UTF-8, or NUL. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Bad Request",
+                     *       "message": "The URL has broken percent-encoding or encodes bytes that are not UTF-8",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
         };
     };
     Dashboard_asset: {
@@ -1234,6 +1298,22 @@ export interface operations {
                 content: {
                     "text/css": string;
                     "text/javascript": string;
+                };
+            };
+            /** @description Malformed URL: broken percent-encoding, bytes that are not UTF-8, or NUL. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Bad Request",
+                     *       "message": "The URL has broken percent-encoding or encodes bytes that are not UTF-8",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
             /** @description No such file. */
@@ -1319,6 +1399,22 @@ export interface operations {
                     };
                 };
             };
+            /** @description Malformed URL: broken percent-encoding, bytes that are not UTF-8, or NUL. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Bad Request",
+                     *       "message": "The URL has broken percent-encoding or encodes bytes that are not UTF-8",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description The Health Check is not successful */
             503: {
                 headers: {
@@ -1398,6 +1494,22 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            /** @description Malformed URL: broken percent-encoding, bytes that are not UTF-8, or NUL. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Bad Request",
+                     *       "message": "The URL has broken percent-encoding or encodes bytes that are not UTF-8",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
         };
     };
     Health_ready: {
@@ -1455,6 +1567,22 @@ export interface operations {
                         /** @example ok */
                         status?: string;
                     };
+                };
+            };
+            /** @description Malformed URL: broken percent-encoding, bytes that are not UTF-8, or NUL. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Bad Request",
+                     *       "message": "The URL has broken percent-encoding or encodes bytes that are not UTF-8",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
             /** @description The Health Check is not successful */
@@ -1570,6 +1698,22 @@ export interface operations {
                      *       "error": "Payload Too Large",
                      *       "message": "Request body is larger than BODY_LIMIT",
                      *       "statusCode": 413
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unsupported Content-Encoding or charset; nothing changed. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Unsupported Media Type",
+                     *       "message": "Unsupported Content-Encoding (unsupported content encoding \"zstd\"): send identity, gzip, deflate or br",
+                     *       "statusCode": 415
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponseDto"];
@@ -1762,6 +1906,38 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description Body larger than BODY_LIMIT. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Payload Too Large",
+                     *       "message": "Request body is larger than BODY_LIMIT",
+                     *       "statusCode": 413
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unsupported Content-Encoding or charset; nothing changed. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Unsupported Media Type",
+                     *       "message": "Unsupported Content-Encoding (unsupported content encoding \"zstd\"): send identity, gzip, deflate or br",
+                     *       "statusCode": 415
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
         };
     };
     Latency_remove: {
@@ -1894,6 +2070,22 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description Unsupported Content-Encoding or charset; nothing changed. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Unsupported Media Type",
+                     *       "message": "Unsupported Content-Encoding (unsupported content encoding \"zstd\"): send identity, gzip, deflate or br",
+                     *       "statusCode": 415
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
         };
     };
     Latency_record: {
@@ -1969,6 +2161,22 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description Unsupported Content-Encoding or charset; nothing changed. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Unsupported Media Type",
+                     *       "message": "Unsupported Content-Encoding (unsupported content encoding \"zstd\"): send identity, gzip, deflate or br",
+                     *       "statusCode": 415
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
         };
     };
     Prometheus_scrape: {
@@ -1995,6 +2203,22 @@ export interface operations {
                      *     beacon_latency_seconds_count{metric="checkout"} 1200
                      */
                     "text/plain": string;
+                };
+            };
+            /** @description Malformed URL: broken percent-encoding, bytes that are not UTF-8, or NUL. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Bad Request",
+                     *       "message": "The URL has broken percent-encoding or encodes bytes that are not UTF-8",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
             /** @description The exposition is off (PROMETHEUS_ENABLED=false). */
@@ -2077,6 +2301,22 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RocketStateDto"];
+                };
+            };
+            /** @description Malformed URL: broken percent-encoding, bytes that are not UTF-8, or NUL. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Bad Request",
+                     *       "message": "The URL has broken percent-encoding or encodes bytes that are not UTF-8",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
             /** @description No message for this channel yet. */
