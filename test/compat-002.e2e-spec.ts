@@ -139,6 +139,30 @@ describe('seed-002 compatibility listener (e2e)', () => {
     expect((await fetch(`${compat}/nothing`)).status).toBe(404);
   });
 
+  it('refuses a Host outside ALLOWED_HOSTS, HTTP and WebSocket alike', async () => {
+    const { request } = await import('node:http');
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(`${compat}/metrics`, { headers: { host: 'evil.example' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(403);
+    const ws = new WebSocket(`${compat.replace('http', 'ws')}/ws`, {
+      headers: { host: 'evil.example' },
+      origin: 'http://localhost:3000',
+    });
+    const refused = await new Promise<number>((resolve) => {
+      ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      ws.once('open', () => resolve(101));
+      ws.once('error', () => undefined);
+    });
+    ws.terminate();
+    expect(refused).toBe(403);
+  });
+
   it("Beacon's /ws: ?batch=false sends one object per message; CORS_ORIGINS checks Origin", async () => {
     const ws = `${t.baseUrl.replace('http', 'ws')}/ws`;
     const single = await listen(`${ws}?batch=false`);

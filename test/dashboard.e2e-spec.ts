@@ -1,12 +1,10 @@
 import type { Browser, Page } from 'playwright-core';
-import { encodeMetricsData } from '../src/api-metrics/metrics-datagram';
-import { MetricsUdpListener } from '../src/api-metrics/metrics-udp.listener';
 import { CHROMIUM, launchChromium } from './helpers/browser';
 import { eventually } from './helpers/eventually';
+import { launchRocket, sendApiRecord } from './helpers/feed';
 import { freshSchema, TestSchema } from './helpers/postgres';
 import { systemTool } from './helpers/system-tool';
 import { startTestApp, TestApp } from './helpers/test-app';
-import { udpSender } from './helpers/udp';
 
 const haveChromium = systemTool(CHROMIUM, 'chromium');
 
@@ -51,26 +49,13 @@ async function open(browser: Browser, url: string): Promise<{ page: Page; errors
       params: { path: { id: 'dash-metric' } },
       body: { latencies_ns: [10e6, 20e6, 30e6] },
     });
-    await t.client.POST('/messages', {
-      body: {
-        metadata: {
-          channel: 'dash-rocket',
-          messageNumber: 1,
-          messageTime: '2026-12-01T12:00:00Z',
-          messageType: 'RocketLaunched',
-        },
-        message: { type: 'Falcon-9', launchSpeed: 500, mission: 'ARTEMIS' },
-      },
+    await launchRocket(t, 'dash-rocket');
+    await sendApiRecord(t, {
+      route: '/api/dash-route',
+      methodByte: 2,
+      statusCode: 201,
+      responseTimeMs: 42.5,
     });
-    const sender = await udpSender();
-    await sender.send(
-      encodeMetricsData(
-        { sequence: 1, timestamp: 0 },
-        { route: '/api/dash-route', methodByte: 2, statusCode: 201, responseTimeMs: 42.5 },
-      ),
-      t.app.get(MetricsUdpListener).port as number,
-    );
-    sender.close();
 
     const latencyRow = page.locator('#latency tbody tr', { hasText: 'dash-metric' });
     await latencyRow.waitFor({ timeout: 10_000 });
@@ -111,17 +96,7 @@ async function open(browser: Browser, url: string): Promise<{ page: Page; errors
       ['sort-b', 100],
       ['sort-c', 200],
     ] as const) {
-      await t.client.POST('/messages', {
-        body: {
-          metadata: {
-            channel,
-            messageNumber: 1,
-            messageTime: '2026-12-01T12:00:00Z',
-            messageType: 'RocketLaunched',
-          },
-          message: { type: 'Falcon-9', launchSpeed: speed, mission: 'SORT' },
-        },
-      });
+      await launchRocket(t, channel, { launchSpeed: speed, mission: 'SORT' });
     }
     const { page, errors } = await open(browser, `${t.baseUrl}/dashboard`);
     const ids = () =>

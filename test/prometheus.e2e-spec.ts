@@ -3,15 +3,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
 import { AddressInfo, createServer as createTcpServer } from 'node:net';
 import { join } from 'node:path';
-import { encodeMetricsData } from '../src/api-metrics/metrics-datagram';
 import { MetricsUdpListener } from '../src/api-metrics/metrics-udp.listener';
 import { WriteQueue } from '../src/api-metrics/write-queue';
 import { eventually } from './helpers/eventually';
+import { launchRocket, sendApiRecord } from './helpers/feed';
 import { freshSchema, TestSchema } from './helpers/postgres';
 import { systemTool } from './helpers/system-tool';
 import { tempDir } from './helpers/temp-dir';
 import { startTestApp, TestApp } from './helpers/test-app';
-import { udpSender } from './helpers/udp';
 
 const PROMTOOL = '/usr/bin/promtool';
 const PROMETHEUS = '/usr/bin/prometheus';
@@ -55,26 +54,13 @@ async function freePort(): Promise<number> {
       params: { path: { id: 'prom-e2e' } },
       body: { latencies_ns: [10e6, 20e6, 30e6, 40e6] },
     });
-    await t.client.POST('/messages', {
-      body: {
-        metadata: {
-          channel: 'prom-rocket',
-          messageNumber: 1,
-          messageTime: '2026-12-01T12:00:00Z',
-          messageType: 'RocketLaunched',
-        },
-        message: { type: 'Falcon-9', launchSpeed: 500, mission: 'ARTEMIS' },
-      },
+    await launchRocket(t, 'prom-rocket');
+    await sendApiRecord(t, {
+      route: '/api/cart',
+      methodByte: 2,
+      statusCode: 201,
+      responseTimeMs: 12.5,
     });
-    const sender = await udpSender();
-    await sender.send(
-      encodeMetricsData(
-        { sequence: 1, timestamp: 0 },
-        { route: '/api/cart', methodByte: 2, statusCode: 201, responseTimeMs: 12.5 },
-      ),
-      t.app.get(MetricsUdpListener).port as number,
-    );
-    sender.close();
     await eventually(() => t.app.get(MetricsUdpListener).stats().records === 1);
     await t.app.get(WriteQueue).flush();
   }, 60_000);

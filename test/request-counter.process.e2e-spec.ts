@@ -83,7 +83,9 @@ describe('request counter across process restarts and crashes (e2e)', () => {
     // busy 2-core machine) must have survived; nothing can appear that was never sent.
     const slackMs = 2 * FLUSH_MS + 250;
     const mustSurvive = answeredAt.filter((t) => t <= killedAt - slackMs).length;
-    expect(answeredAt.length).toBeGreaterThan(500);
+    // Enough load for the bound to mean something (a loaded 2-core CI machine answers
+    // ~300–1,500 in the 1.5 s).
+    expect(answeredAt.length).toBeGreaterThan(200);
     expect(restored).toBeGreaterThanOrEqual(mustSurvive);
     expect(restored).toBeLessThanOrEqual(sent);
     // A process crash cannot tear a write: the file was read without any warning.

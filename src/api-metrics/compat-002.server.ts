@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import { STATUS_CODES } from 'node:http';
 import { WebSocketServer } from 'ws';
 import { DomainError, UnavailableError } from '../common/domain-errors';
+import { hostAllowed } from '../common/http-input';
 import { originAllowed } from '../common/ws-adapter';
 import { Environment } from '../config/environment';
 import { ApiMetricsService } from './api-metrics.service';
@@ -67,6 +68,9 @@ export class Compat002Server implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!hostAllowed(this.env.allowedHosts, req)) {
+      return this.error(res, 403, 'Host not allowed (ALLOWED_HOSTS)');
+    }
     const origin = req.headers.origin;
     if (origin !== undefined && this.allowed(origin)) {
       res.setHeader('Access-Control-Allow-Origin', origin);
@@ -115,6 +119,9 @@ export class Compat002Server implements OnModuleInit, OnApplicationShutdown {
       );
     };
     if (path !== '/ws') return refuse(404, 'not found');
+    if (!hostAllowed(this.env.allowedHosts, req)) {
+      return refuse(403, 'Host not allowed (ALLOWED_HOSTS)');
+    }
     if (!this.allowed(req.headers.origin))
       return refuse(403, 'Origin not allowed (COMPAT_002_CORS_ORIGINS)');
     this.wss!.handleUpgrade(req, socket, head, (ws) => {

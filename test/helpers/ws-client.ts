@@ -54,7 +54,7 @@ export async function stalledClient(baseUrl: string): Promise<Socket> {
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
     socket.write(
-      'GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+      `GET /ws HTTP/1.1\r\nHost: ${hostname}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
         'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
     );
     socket.once('data', (chunk) => {
