@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, getSchemaPath } from '@nestjs/swagger';
 import { STATUS_CODES } from 'node:http';
 
 /** The one error body every endpoint returns: Nest's own shape. */
@@ -25,5 +25,21 @@ export function errorResponse(status: number, description: string, message: stri
     type: ErrorResponseDto,
     description,
     example: { statusCode: status, error: STATUS_CODES[status], message },
+  };
+}
+
+/**
+ * The same, spelled out as `application/json` for operations whose success is another
+ * media type (text, HTML, scripts): without it the error would be documented as that type.
+ */
+export function jsonErrorResponse(status: number, description: string, message: string) {
+  return {
+    description,
+    content: {
+      'application/json': {
+        schema: { $ref: getSchemaPath(ErrorResponseDto) },
+        example: { statusCode: status, error: STATUS_CODES[status], message },
+      },
+    },
   };
 }

@@ -7,7 +7,7 @@ import {
   ApiProduces,
   ApiTags,
 } from '@nestjs/swagger';
-import { errorResponse } from '../common/error-response.dto';
+import { jsonErrorResponse } from '../common/error-response.dto';
 import type { Response } from 'express';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -69,7 +69,7 @@ export class DashboardController {
       'text/css': { schema: { type: 'string' } },
     },
   })
-  @ApiNotFoundResponse(errorResponse(404, 'No such file.', "No dashboard asset 'x.js'"))
+  @ApiNotFoundResponse(jsonErrorResponse(404, 'No such file.', "No dashboard asset 'x.js'"))
   asset(@Param('name') name: string, @Res() res: Response): void {
     const asset = this.assets.get(name);
     if (!asset) throw new NotFoundError(`No dashboard asset '${name}'`);

@@ -6,7 +6,7 @@ import {
   ApiProduces,
   ApiTags,
 } from '@nestjs/swagger';
-import { errorResponse } from '../common/error-response.dto';
+import { jsonErrorResponse } from '../common/error-response.dto';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { NotFoundError } from '../common/domain-errors';
 import { PrometheusRegistry } from '../common/prometheus';
@@ -56,7 +56,7 @@ export class PrometheusController {
     content: { 'text/plain': { schema: { type: 'string' }, example: EXAMPLE } },
   })
   @ApiNotFoundResponse(
-    errorResponse(
+    jsonErrorResponse(
       404,
       'The exposition is off (PROMETHEUS_ENABLED=false).',
       'The Prometheus exposition is off (PROMETHEUS_ENABLED=false)',

@@ -1329,15 +1329,7 @@ export interface operations {
                      *       "statusCode": 404
                      *     }
                      */
-                    "text/css": components["schemas"]["ErrorResponseDto"];
-                    /**
-                     * @example {
-                     *       "error": "Not Found",
-                     *       "message": "No dashboard asset 'x.js'",
-                     *       "statusCode": 404
-                     *     }
-                     */
-                    "text/javascript": components["schemas"]["ErrorResponseDto"];
+                    "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
         };
@@ -2234,7 +2226,7 @@ export interface operations {
                      *       "statusCode": 404
                      *     }
                      */
-                    "text/plain": components["schemas"]["ErrorResponseDto"];
+                    "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
         };
