@@ -9,7 +9,7 @@ import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tempDir } from '../test/helpers/temp-dir';
-import { freePort } from './lib';
+import { freePort } from '../test/setup/net';
 
 export interface IdleFigure {
   run: 'fresh DATA_DIR' | 'restart';

@@ -38,7 +38,7 @@ export function configureApp(app: INestApplication): void {
   );
   express.use(declaredSizeLimit(env.bodyLimitBytes));
   express.use(urlEncodingCheck());
-  express.useBodyParser('json', { limit: env.BODY_LIMIT, type: parsesJsonBody });
+  express.useBodyParser('json', { limit: env.bodyLimitBytes, type: parsesJsonBody });
   express.use(jsonDepthLimit(env.BODY_MAX_DEPTH));
   const server = express.getHttpServer();
   server.maxConnections = env.HTTP_MAX_CONNECTIONS;

@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
-import { AddressInfo, createServer as createTcpServer } from 'node:net';
+import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { MetricsUdpListener } from '../src/api-metrics/metrics-udp.listener';
 import { WriteQueue } from '../src/api-metrics/write-queue';
@@ -10,20 +10,13 @@ import { launchRocket, sendApiRecord } from './helpers/feed';
 import { freshSchema, TestSchema } from './helpers/postgres';
 import { systemTool } from './helpers/system-tool';
 import { tempDir } from './helpers/temp-dir';
+import { freePort } from './setup/net';
 import { startTestApp, TestApp } from './helpers/test-app';
 
 const PROMTOOL = '/usr/bin/promtool';
 const PROMETHEUS = '/usr/bin/prometheus';
 const haveTools = systemTool(PROMTOOL, 'prometheus') && systemTool(PROMETHEUS, 'prometheus');
 const SSE_SAMPLE = readFileSync(join(__dirname, 'fixtures/upfluence-stream-sample.sse'), 'utf8');
-
-async function freePort(): Promise<number> {
-  const server = createTcpServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 /**
  * GET /prometheus with every module on and fed in the test: Prometheus's own promtool

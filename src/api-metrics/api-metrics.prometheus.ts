@@ -1,5 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { PrometheusRegistry } from '../common/prometheus';
+import { PrometheusRegistry, perScrape } from '../common/prometheus';
 import { Environment } from '../config/environment';
 import { ApiMetricsService } from './api-metrics.service';
 import { LiveFeed } from './live-feed';
@@ -25,8 +25,8 @@ export class ApiMetricsPrometheus implements OnModuleInit {
   onModuleInit(): void {
     if (!this.env.PROMETHEUS_ENABLED || !this.metrics.enabled) return;
     const p = this.prometheus;
-    const udp = () => this.udp.stats();
-    const db = () => this.metrics.stats();
+    const udp = perScrape(() => this.udp.stats());
+    const db = perScrape(() => this.metrics.stats());
     p.counter(
       'beacon_api_metrics_datagrams_received_total',
       'UDP datagrams received.',
@@ -94,7 +94,7 @@ export class ApiMetricsPrometheus implements OnModuleInit {
       () => db().pruned,
     );
 
-    const ws = () => this.live.stats();
+    const ws = perScrape(() => this.live.stats());
     p.gauge('beacon_websocket_clients', 'WebSocket clients of the live feed.', () => ws().clients);
     p.counter(
       'beacon_websocket_messages_sent_total',

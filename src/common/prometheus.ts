@@ -26,17 +26,8 @@ export class PrometheusRegistry {
 
   /** A gauge family: one series per label set. */
   gauges(name: string, help: string, labelNames: string[], read: Read<Series[]>): void {
-    new Gauge({
-      name,
-      help,
-      labelNames,
-      registers: [this.registry],
-      async collect() {
-        const series = await read();
-        this.reset();
-        for (const [labels, value] of series) this.set(labels, value);
-      },
-    });
+    const collect = refill<Gauge>(read, (g, labels, value) => g.set(labels, value));
+    new Gauge({ name, help, labelNames, registers: [this.registry], collect });
   }
 
   /** A count the module keeps (it only grows while the process lives), read at scrape time. */
@@ -46,17 +37,8 @@ export class PrometheusRegistry {
 
   /** A counter family: one series per label set. */
   counters(name: string, help: string, labelNames: string[], read: Read<Series[]>): void {
-    new Counter({
-      name,
-      help,
-      labelNames,
-      registers: [this.registry],
-      async collect() {
-        const series = await read();
-        this.reset();
-        for (const [labels, value] of series) this.inc(labels, value);
-      },
-    });
+    const collect = refill<Counter>(read, (c, labels, value) => c.inc(labels, value));
+    new Counter({ name, help, labelNames, registers: [this.registry], collect });
   }
 
   /**
@@ -70,6 +52,33 @@ export class PrometheusRegistry {
   ): void {
     this.registry.registerMetric(new ComputedSummary(name, help, read) as unknown as Metric);
   }
+}
+
+/** prom-client's collect hook: the metric's series replaced by what `read` says now. */
+function refill<M extends { reset(): void }>(
+  read: Read<Series[]>,
+  put: (metric: M, labels: Labels, value: number) => void,
+): (this: M) => Promise<void> {
+  return async function (this: M) {
+    const series = await read();
+    this.reset();
+    for (const [labels, value] of series) put(this, labels, value);
+  };
+}
+
+/**
+ * `read`, called at most once per scrape however many series use it: the registry asks
+ * every metric in the same tick, and the value is forgotten on the next one.
+ */
+export function perScrape<T>(read: () => T): () => T {
+  let cached: { value: T } | null = null;
+  return () => {
+    if (cached === null) {
+      cached = { value: read() };
+      setImmediate(() => (cached = null));
+    }
+    return cached.value;
+  };
 }
 
 /** A metric object prom-client's registry can print: `get()` is all it asks of one. */

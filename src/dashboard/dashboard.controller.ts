@@ -12,6 +12,7 @@ import type { Response } from 'express';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NotFoundError } from '../common/domain-errors';
+import { DIMENSIONS } from '../stream-analysis/post';
 
 /** The page's files, read once: the page itself and uPlot from node_modules. */
 const uplot = join(require.resolve('uplot/package.json'), '..', 'dist');
@@ -31,7 +32,11 @@ const ASSET_NAMES = Object.keys(ASSETS);
 @ApiTags('operations')
 @Controller()
 export class DashboardController {
-  private readonly page = readFileSync(join(__dirname, 'page', 'index.html'), 'utf8');
+  /** The page, with the dimensions the stream panel asks about filled in once. */
+  private readonly page = readFileSync(join(__dirname, 'page', 'index.html'), 'utf8').replace(
+    '{{DIMENSIONS}}',
+    DIMENSIONS.join(','),
+  );
   private readonly assets = new Map(
     Object.entries(ASSETS).map(([name, a]) => [name, { body: readFileSync(a.path), type: a.type }]),
   );

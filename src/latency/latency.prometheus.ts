@@ -1,5 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { PrometheusRegistry } from '../common/prometheus';
+import { PrometheusRegistry, perScrape } from '../common/prometheus';
 import { Environment } from '../config/environment';
 import { UNSUPPORTED_KINDS } from './statsd';
 import { LatencyService } from './latency.service';
@@ -24,7 +24,7 @@ export class LatencyPrometheus implements OnModuleInit {
   onModuleInit(): void {
     if (!this.env.PROMETHEUS_ENABLED) return;
     const p = this.prometheus;
-    const usage = () => this.latency.usage();
+    const usage = perScrape(() => this.latency.usage());
     const max = this.env.PROMETHEUS_MAX_LATENCY_METRICS;
     p.gauge(
       'beacon_latency_metrics',
@@ -66,7 +66,7 @@ export class LatencyPrometheus implements OnModuleInit {
         })),
     );
     if (!this.env.STATSD_ENABLED) return;
-    const stats = () => this.statsd.stats();
+    const stats = perScrape(() => this.statsd.stats());
     p.counter(
       'beacon_statsd_datagrams_received_total',
       'StatsD datagrams received.',

@@ -1,5 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { PrometheusRegistry } from '../common/prometheus';
+import { PrometheusRegistry, perScrape } from '../common/prometheus';
 import { Environment } from '../config/environment';
 import { RequestCounterService } from './request-counter.service';
 
@@ -15,7 +15,7 @@ export class RequestCounterPrometheus implements OnModuleInit {
   onModuleInit(): void {
     if (!this.env.PROMETHEUS_ENABLED || !this.env.COUNTER_ENABLED) return;
     const p = this.prometheus;
-    const stats = () => this.counter.stats();
+    const stats = perScrape(() => this.counter.stats());
     p.gauge(
       'beacon_recent_requests',
       `Requests received in the last COUNTER_WINDOW_SECONDS (${this.env.COUNTER_WINDOW_SECONDS} s), what GET /counter answers.`,

@@ -1,5 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { PrometheusRegistry } from '../common/prometheus';
+import { PrometheusRegistry, perScrape } from '../common/prometheus';
 import { Environment } from '../config/environment';
 import { RocketsService } from './rockets.service';
 
@@ -15,7 +15,7 @@ export class RocketsPrometheus implements OnModuleInit {
   onModuleInit(): void {
     if (!this.env.PROMETHEUS_ENABLED) return;
     const p = this.prometheus;
-    const stats = () => this.rockets.stats();
+    const stats = perScrape(() => this.rockets.stats());
     p.gauge('beacon_rockets', 'Rockets tracked.', async () => (await stats()).channels);
     p.gauge(
       'beacon_rockets_buffered_messages',

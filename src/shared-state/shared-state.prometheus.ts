@@ -1,5 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { PrometheusRegistry, Series } from '../common/prometheus';
+import { PrometheusRegistry, Series, perScrape } from '../common/prometheus';
 import { Environment } from '../config/environment';
 import { SharedLogStatus } from './shared-log';
 import { SharedState } from './shared-state';
@@ -28,8 +28,9 @@ export class SharedStatePrometheus implements OnModuleInit {
       '1 while Redis is unreachable and reads answer from local state (Beacon-Stale).',
       () => (this.shared.staleSince() === null ? 0 : 1),
     );
+    const statuses = perScrape(() => this.shared.statuses());
     const perLog = (read: (s: SharedLogStatus) => number) => (): Series[] =>
-      this.shared.statuses().map((s) => [{ log: s.name }, read(s)]);
+      statuses().map((s) => [{ log: s.name }, read(s)]);
     p.gauges(
       'beacon_shared_log_connected',
       '1 while this instance tails the log.',

@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { Clock } from '../common/clock';
-import { PrometheusRegistry } from '../common/prometheus';
+import { PrometheusRegistry, perScrape } from '../common/prometheus';
 import { Environment } from '../config/environment';
 import { AnalysisService } from './analysis.service';
 import { StreamConsumer } from './stream-consumer';
@@ -19,7 +19,7 @@ export class StreamAnalysisPrometheus implements OnModuleInit {
   onModuleInit(): void {
     if (!this.env.PROMETHEUS_ENABLED) return;
     const p = this.prometheus;
-    const status = () => this.consumer.status();
+    const status = perScrape(() => this.consumer.status());
     const lastEvent = () => {
       const at = status().lastEventAt;
       return at === null ? null : Date.parse(at);
@@ -66,7 +66,7 @@ export class StreamAnalysisPrometheus implements OnModuleInit {
         return at === null ? null : Math.max(0, this.clock.now() - at) / 1000;
       },
     );
-    const usage = () => this.analysis.usage();
+    const usage = perScrape(() => this.analysis.usage());
     p.gauge(
       'beacon_stream_posts_retained',
       'Posts kept for the 24 h window.',

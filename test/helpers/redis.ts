@@ -1,12 +1,13 @@
 import type { HttpAdapterHost } from '@nestjs/core';
 import Redis from 'ioredis';
-import { ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { Clock } from '../../src/common/clock';
 import { loadEnvironment } from '../../src/config/environment';
 import { SharedState } from '../../src/shared-state/shared-state';
 import { answers, freePort } from '../setup/net';
+import { spawnRedisServer } from '../setup/redis';
 import { eventually } from './eventually';
 import { tempDir } from './temp-dir';
 
@@ -50,22 +51,7 @@ export async function privateRedis() {
   let child: ChildProcess | null = null;
   const url = `redis://127.0.0.1:${port}`;
   const start = async () => {
-    child = spawn(
-      'redis-server',
-      [
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--dir',
-        dir,
-        '--appendonly',
-        'yes',
-        '--save',
-        '',
-      ],
-      { stdio: 'ignore' },
-    );
+    child = spawnRedisServer(port, dir, { appendOnly: true });
     await eventually(() => answers('127.0.0.1', port));
   };
   const stop = async () => {

@@ -29,28 +29,29 @@ export async function setup(): Promise<void> {
   }
   const port = await freePort();
   const dir = tempDir('beacon-test-redis-');
-  const child = spawn(
-    'redis-server',
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--dir',
-      dir,
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-    ],
-    { stdio: 'ignore' },
-  );
+  const child = spawnRedisServer(port, dir, { appendOnly: false });
   (globalThis as WithServer)[KEY] = { child, dir };
   for (let i = 0; i < 100 && !(await answers('127.0.0.1', port)); i++) {
     await new Promise((r) => setTimeout(r, 50));
   }
   process.env.TEST_REDIS_URL = `redis://127.0.0.1:${port}`;
   process.stderr.write(`\nRedis suites: a private redis-server at ${process.env.TEST_REDIS_URL}\n`);
+}
+
+/** A `redis-server` on loopback `port` with its files in `dir`; never RDB snapshots. */
+export function spawnRedisServer(
+  port: number,
+  dir: string,
+  options: { appendOnly: boolean },
+): ChildProcess {
+  return spawn(
+    'redis-server',
+    [
+      ...['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', ''],
+      ...['--appendonly', options.appendOnly ? 'yes' : 'no'],
+    ],
+    { stdio: 'ignore' },
+  );
 }
 
 export async function teardown(): Promise<void> {

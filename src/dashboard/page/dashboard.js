@@ -19,18 +19,6 @@
     '#393b79',
     '#637939',
   ];
-  const DIMENSIONS = [
-    'likes',
-    'comments',
-    'favorites',
-    'retweets',
-    'shares',
-    'plays',
-    'views',
-    'saves',
-    'repins',
-    'dislikes',
-  ];
 
   const panel = (id) => document.getElementById(id);
   const field = (id, name) => panel(id).querySelector(`[data-field="${name}"]`);
@@ -159,7 +147,8 @@
   async function streamPercentiles() {
     if (posts === 0) return fill(field('stream', 'rows'), [], 'no posts yet');
     const rows = [];
-    for (const d of DIMENSIONS) {
+    // The server fills the list in from the stream-analysis module (src/stream-analysis/post.ts).
+    for (const d of panel('stream').dataset.dimensions.split(',')) {
       const { status, body } = await getJson(`/analysis?duration=24h&dimension=${d}&mode=history`);
       if (status === 200 && body[`${d}_p50`] !== null) {
         rows.push([d, body.total_posts, body[`${d}_p50`], body[`${d}_p90`], body[`${d}_p99`]]);
