@@ -5,6 +5,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { ApiMetricsModule } from './api-metrics/api-metrics.module';
 import { CommonModule } from './common/common.module';
 import { ErrorFilter } from './common/error.filter';
+import { RateLimitModule } from './common/rate-limit.module';
 import { BeaconConfigModule } from './config/config.module';
 import { Environment } from './config/environment';
 import { HealthModule } from './health/health.module';
@@ -30,7 +31,15 @@ export class AppModule {
         LoggerModule.forRootAsync({
           inject: [Environment],
           useFactory: (config: Environment) => ({
-            pinoHttp: { level: config.LOG_LEVEL, quietReqLogger: true },
+            pinoHttp: {
+              level: config.LOG_LEVEL,
+              quietReqLogger: true,
+              // API keys never reach a log line.
+              redact: {
+                paths: ['req.headers.authorization', 'req.headers["x-api-key"]'],
+                censor: '[redacted]',
+              },
+            },
             // The per-request middleware (child logger, AsyncLocalStorage) costs a third
             // of a small request's time, so it is mounted only when requests are logged.
             forRoutes: config.LOG_REQUESTS ? [{ path: '*path', method: RequestMethod.ALL }] : [],
@@ -38,6 +47,7 @@ export class AppModule {
         }),
         ScheduleModule.forRoot(),
         CommonModule,
+        RateLimitModule,
         SharedStateModule,
         HealthModule,
         LatencyModule,

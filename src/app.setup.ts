@@ -11,6 +11,7 @@ import {
   parsesJsonBody,
   urlEncodingCheck,
 } from './common/http-input';
+import { ApiKeys } from './common/api-keys';
 import { BeaconNestLogger } from './common/nest-logger';
 import { CheckedWsAdapter, originAllowed } from './common/ws-adapter';
 import { Environment } from './config/environment';
@@ -24,18 +25,23 @@ export function configureApp(app: INestApplication): void {
   const express = app as NestExpressApplication;
   const env = app.get(Environment);
   express.useLogger(new BeaconNestLogger(app.get(Logger)));
-  // In this order, ahead of every route: the Host, a declared size, the URL's encoding,
-  // then the body (JSON only, never for GET/HEAD/DELETE/OPTIONS) and its depth.
-  express.use(hostAllowlist(env.allowedHosts));
-  express.use(
-    helmet({
-      // Plain HTTP on loopback by default: no HSTS, and no upgrade of the dashboard's
-      // requests to an https that is not there. The rest of helmet's CSP holds for Swagger
-      // UI and the dashboard (scripts and styles from 'self' only).
-      strictTransportSecurity: false,
-      contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
-    }),
-  );
+  const keys = app.get(ApiKeys);
+  // In this order, ahead of every route: the Host, the headers of every answer, the API
+  // key, a declared size, the URL's encoding, then the body (JSON only, never for
+  // GET/HEAD/DELETE/OPTIONS) and its depth. A request refused here is never parsed.
+  if (env.allowedHosts !== null) express.use(hostAllowlist(env.allowedHosts));
+  if (env.SECURITY_HEADERS) {
+    express.use(
+      helmet({
+        // Plain HTTP on loopback by default: no HSTS, and no upgrade of the dashboard's
+        // requests to an https that is not there. The rest of helmet's CSP holds for
+        // Swagger UI and the dashboard (scripts and styles from 'self' only).
+        strictTransportSecurity: false,
+        contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+      }),
+    );
+  }
+  if (keys.enabled) express.use(keys.middleware());
   express.use(declaredSizeLimit(env.bodyLimitBytes));
   express.use(urlEncodingCheck());
   express.useBodyParser('json', { limit: env.bodyLimitBytes, type: parsesJsonBody });
@@ -54,6 +60,10 @@ export function configureApp(app: INestApplication): void {
       if (!hostAllowed(env.allowedHosts, req)) {
         return { status: 403, reason: 'Host not allowed (ALLOWED_HOSTS)' };
       }
+      // A WebSocket upgrade needs a key whatever API_KEYS_FOR_READS says: it is a
+      // long-lived stream of every record, not a single read.
+      const refused = keys.refusal(req, 'POST');
+      if (refused !== null) return { status: 401, reason: refused };
       return originAllowed(env.corsOrigins, req.headers.origin)
         ? null
         : { status: 403, reason: 'Origin not allowed (CORS_ORIGINS)' };

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { HealthIndicator, ModuleHealth, healthy } from '../common/health';
+import { HealthIndicator, ModuleHealth, healthy, shown } from '../common/health';
 import { ApiMetricsService } from './api-metrics.service';
 import { Compat002Server } from './compat-002.server';
 import { LiveFeed } from './live-feed';
@@ -25,15 +25,17 @@ export class ApiMetricsHealthIndicator extends HealthIndicator {
     super();
   }
 
-  async check(): Promise<ModuleHealth> {
+  async check(detailed: boolean): Promise<ModuleHealth> {
     if (!this.metrics.enabled) return healthy({ enabled: false });
     const unreachable = await this.metrics.probe();
+    const stats = this.metrics.stats();
     return {
       problems: [],
-      unreachable: unreachable === null ? [] : [`database: ${unreachable}`],
+      unreachable: unreachable === null ? [] : [`database: ${shown(unreachable, detailed)}`],
       details: {
         enabled: true,
-        ...this.metrics.stats(),
+        ...stats,
+        lastError: shown(stats.lastError, detailed),
         udp: this.udp.stats(),
         websocket: { ...this.live.stats(), relay: this.relay.stats() },
         compat002: { port: this.compat.port },

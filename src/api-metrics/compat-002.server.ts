@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { STATUS_CODES } from 'node:http';
 import { WebSocketServer } from 'ws';
+import { ApiKeys } from '../common/api-keys';
 import { DomainError, UnavailableError } from '../common/domain-errors';
 import { hostAllowed } from '../common/http-input';
 import { originAllowed } from '../common/ws-adapter';
@@ -36,6 +37,7 @@ export class Compat002Server implements OnModuleInit, OnApplicationShutdown {
     private readonly env: Environment,
     private readonly metrics: ApiMetricsService,
     private readonly live: LiveFeed,
+    private readonly keys: ApiKeys,
   ) {}
 
   /** The bound port (COMPAT_002_PORT=0 picks one), or null when off. */
@@ -90,6 +92,11 @@ export class Compat002Server implements OnModuleInit, OnApplicationShutdown {
     if (path !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {
       return this.error(res, 404, `Cannot ${req.method} ${path}`);
     }
+    const refused = this.keys.refusal(req);
+    if (refused !== null) {
+      res.setHeader('WWW-Authenticate', 'Bearer realm="beacon"');
+      return this.error(res, 401, refused);
+    }
     try {
       const { seconds, metrics } = await this.metrics.series(10, DASHBOARD_SECONDS);
       const body = JSON.stringify({
@@ -124,6 +131,9 @@ export class Compat002Server implements OnModuleInit, OnApplicationShutdown {
     }
     if (!this.allowed(req.headers.origin))
       return refuse(403, 'Origin not allowed (COMPAT_002_CORS_ORIGINS)');
+    // As on the main port: with API_KEYS set, the live stream needs a key.
+    const refused = this.keys.refusal(req, 'POST');
+    if (refused !== null) return refuse(401, refused);
     this.wss!.handleUpgrade(req, socket, head, (ws) => {
       this.live.subscribe(ws, new URLSearchParams(), true);
     });

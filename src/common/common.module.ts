@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { Environment } from '../config/environment';
 import { SharedClock } from '../shared-state/shared-clock';
+import { ApiKeys } from './api-keys';
 import { Clock, MonotonicClock } from './clock';
 import { PrometheusRegistry } from './prometheus';
 import { ShutdownReport } from './shutdown-report';
@@ -17,9 +18,14 @@ import { ShutdownReport } from './shutdown-report';
           : new MonotonicClock(),
       inject: [Environment],
     },
+    {
+      provide: ApiKeys,
+      useFactory: (env: Environment) => new ApiKeys(env.apiKeys, env.API_KEYS_FOR_READS),
+      inject: [Environment],
+    },
     ShutdownReport,
     PrometheusRegistry,
   ],
-  exports: [Clock, ShutdownReport, PrometheusRegistry],
+  exports: [Clock, ApiKeys, ShutdownReport, PrometheusRegistry],
 })
 export class CommonModule {}

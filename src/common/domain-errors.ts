@@ -33,3 +33,6 @@ export class PayloadTooLargeError extends DomainError {}
 
 /** The request may not be served as addressed (a Host that is not allowed). */
 export class ForbiddenError extends DomainError {}
+
+/** The request needs an API key it did not present, or presented a wrong one. */
+export class UnauthorizedError extends DomainError {}

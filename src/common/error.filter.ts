@@ -15,6 +15,7 @@ import {
   LimitExceededError,
   NotFoundError,
   PayloadTooLargeError,
+  UnauthorizedError,
   UnavailableError,
 } from './domain-errors';
 
@@ -65,9 +66,17 @@ export class ErrorFilter implements ExceptionFilter {
     if (exception instanceof UnavailableError) {
       res.setHeader('Retry-After', String(exception.retryAfterSeconds));
     }
+    if (exception instanceof UnauthorizedError) {
+      res.setHeader('WWW-Authenticate', 'Bearer realm="beacon"');
+    }
     // A domain error at 5xx (UnavailableError) is an expected answer, not a fault: no stack.
     if (out.statusCode >= 500 && !(exception instanceof DomainError)) {
       this.logger.error(exception instanceof Error ? exception.stack : String(exception));
+    } else if (out.statusCode < 500) {
+      // The client's mistake: one line, at debug, never a stack (LOG_REQUESTS logs each
+      // request at info anyway). Only the path: a query string can carry anything.
+      const req = res.req;
+      this.logger.debug(`${out.statusCode} ${req.method} ${req.path}: ${String(out.message)}`);
     }
     if (res.headersSent) return;
     if (out.statusCode === 413) stopReadingAfter(res);
@@ -126,5 +135,6 @@ function statusOf(e: DomainError): number {
   if (e instanceof UnavailableError) return HttpStatus.SERVICE_UNAVAILABLE;
   if (e instanceof PayloadTooLargeError) return HttpStatus.PAYLOAD_TOO_LARGE;
   if (e instanceof ForbiddenError) return HttpStatus.FORBIDDEN;
+  if (e instanceof UnauthorizedError) return HttpStatus.UNAUTHORIZED;
   return HttpStatus.INTERNAL_SERVER_ERROR;
 }

@@ -33,6 +33,23 @@ describe('loadEnvironment', () => {
     expect(() => loadEnvironment({ [name]: value })).toThrow(name);
   });
 
+  it('takes API keys as a list and rejects a weak one without echoing it', () => {
+    const env = loadEnvironment({ API_KEYS: ' k-0123456789abcdef , k-fedcba9876543210 ' });
+    expect(env.apiKeys).toEqual(['k-0123456789abcdef', 'k-fedcba9876543210']);
+    expect(loadEnvironment({}).apiKeys).toEqual([]);
+    for (const weak of ['short', 'has a space 0123456789', 'k-0123456789abcdef,tiny']) {
+      let message = '';
+      try {
+        loadEnvironment({ API_KEYS: weak });
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message).toMatch(/API_KEYS entry \d must be 16–256 printable characters/);
+      for (const part of weak.split(',')) expect(message).not.toContain(part);
+    }
+    expect(() => loadEnvironment({ API_KEYS_FOR_READS: 'true' })).toThrow(/needs API_KEYS/);
+  });
+
   it('rejects a default window larger than the allowed maximum', () => {
     expect(() =>
       loadEnvironment({ LATENCY_WINDOW_MS: '5000', LATENCY_MAX_WINDOW_MS: '1000' }),

@@ -273,6 +273,25 @@ export class Environment {
    */
   @Expose() @IsString() ALLOWED_HOSTS = '';
 
+  /**
+   * Keys that writes (POST, PUT, DELETE, WebSocket upgrades, the compat listener) must
+   * present as `Authorization: Bearer <key>` or `X-API-Key: <key>`; comma-separated, each
+   * 16–256 printable characters. Empty = no keys (anyone who reaches the port may write).
+   */
+  @Expose() @IsString() API_KEYS = '';
+
+  /** With API_KEYS set, reads need a key too (all but /health/live, /health/ready and the docs). */
+  @Expose() @Transform(toBool) @IsBoolean() API_KEYS_FOR_READS = false;
+
+  /** Requests one client address may make per minute (429 with Retry-After past it); 0 = off. */
+  @Expose() @Transform(toInt) @IsInt() @Min(0) @Max(100_000_000) RATE_LIMIT_PER_MINUTE = 0;
+
+  /**
+   * helmet's headers (CSP, X-Content-Type-Options, X-Frame-Options, Referrer-Policy…) on
+   * every response; off only behind a proxy that sets its own, or to measure their cost.
+   */
+  @Expose() @Transform(toBool) @IsBoolean() SECURITY_HEADERS = true;
+
   // Derived once by loadEnvironment, so no service parses a setting again.
 
   /** API_METRICS_RETENTION in milliseconds. */
@@ -283,6 +302,9 @@ export class Environment {
 
   /** BODY_LIMIT in bytes. */
   bodyLimitBytes = 0;
+
+  /** API_KEYS as a list; empty = keys off. */
+  apiKeys: string[] = [];
 
   /** ALLOWED_HOSTS as lower-case host names without ports; null = any host. */
   allowedHosts: string[] | null = null;
@@ -308,7 +330,7 @@ export function loadEnvironment(raw: Record<string, unknown>): Environment {
   const errors = validateSync(env, { forbidUnknownValues: true });
   if (errors.length > 0) {
     const lines = errors.map((e) => {
-      const got = raw[e.property];
+      const got = e.property === 'API_KEYS' ? '(hidden)' : raw[e.property];
       return `${Object.values(e.constraints ?? {}).join('; ')} (got ${JSON.stringify(got)})`;
     });
     throw new InvalidEnvironmentError(`Invalid configuration: ${lines.join(' | ')}`);
@@ -350,6 +372,12 @@ export function loadEnvironment(raw: Record<string, unknown>): Environment {
   env.metricsUpstream = hostPort(env.METRICS_UPSTREAM);
   env.bodyLimitBytes = sizeBytes(env.BODY_LIMIT);
   env.allowedHosts = allowedHosts(env.ALLOWED_HOSTS, env.HOST);
+  env.apiKeys = apiKeys(env.API_KEYS);
+  if (env.API_KEYS_FOR_READS && env.apiKeys.length === 0) {
+    throw new InvalidEnvironmentError(
+      'Invalid configuration: API_KEYS_FOR_READS=true needs API_KEYS (no key could ever read)',
+    );
+  }
   return env;
 }
 
@@ -368,6 +396,22 @@ function allowedHosts(setting: string, bind: string): string[] | null {
   return LOOPBACK_BINDS.has(bind) || bind.startsWith('127.')
     ? ['localhost', '127.0.0.1', '[::1]']
     : null;
+}
+
+/** Printable ASCII without spaces or commas, long enough not to be guessed. */
+const KEY_SHAPE = /^[\x21-\x2b\x2d-\x7e]{16,256}$/;
+
+function apiKeys(setting: string): string[] {
+  const keys = list(setting);
+  const bad = keys.findIndex((k) => !KEY_SHAPE.test(k));
+  if (bad >= 0) {
+    // Never echo a key, not even a bad one: configuration errors end up in logs.
+    throw new InvalidEnvironmentError(
+      `Invalid configuration: API_KEYS entry ${bad + 1} must be 16–256 printable characters ` +
+        'without spaces or commas',
+    );
+  }
+  return keys;
 }
 
 function list(setting: string): string[] {

@@ -3,17 +3,20 @@ import {
   Get,
   HttpStatus,
   Inject,
+  Req,
   Res,
   ServiceUnavailableException,
 } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
 import {
   HealthCheck,
   HealthCheckResult,
   HealthCheckService,
   HealthIndicatorService,
 } from '@nestjs/terminus';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
+import { ApiKeys } from '../common/api-keys';
 import { HealthIndicator } from '../common/health';
 
 export const HEALTH_INDICATORS = Symbol('HEALTH_INDICATORS');
@@ -27,6 +30,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly results: HealthIndicatorService,
     @Inject(HEALTH_INDICATORS) private readonly indicators: HealthIndicator[],
+    private readonly keys: ApiKeys,
   ) {}
 
   @Get()
@@ -37,13 +41,20 @@ export class HealthController {
       'Every module with its figures. 200 while every module can do all of its work; 503, ' +
       'with each failing module under `error` and its `problems`, while any cannot: a cap ' +
       'reached (new metrics or rockets refused), a state file that cannot be written, an ' +
-      'upstream stream that cannot be reached, a database that does not answer.',
+      'upstream stream that cannot be reached, a database that does not answer. Each module ' +
+      'with a cap says `atLimit`. File paths, URLs and raw error text are shown only to a ' +
+      'caller with an API key, or, when API_KEYS is off, to one on loopback; others see ' +
+      '"hidden (…)" in their place.',
   })
-  check(@Res({ passthrough: true }) res: Response): Promise<HealthCheckResult> {
-    return this.run('full', res);
+  check(
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<HealthCheckResult> {
+    return this.run('full', res, this.keys.maySeeDetails(req));
   }
 
   @Get('live')
+  @SkipThrottle()
   @ApiOperation({
     summary: 'Liveness: the process is up and answering',
     description:
@@ -55,6 +66,7 @@ export class HealthController {
   }
 
   @Get('ready')
+  @SkipThrottle()
   @HealthCheck()
   @ApiOperation({
     summary: 'Readiness: every dependency a module needs to serve is reachable',
@@ -65,13 +77,18 @@ export class HealthController {
       'readiness: the instance still serves, and pulling it from its load balancer would ' +
       'only make that worse.',
   })
-  ready(@Res({ passthrough: true }) res: Response): Promise<HealthCheckResult> {
-    return this.run('ready', res);
+  ready(
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<HealthCheckResult> {
+    return this.run('ready', res, this.keys.maySeeDetails(req));
   }
 
-  private async run(probe: Probe, res: Response): Promise<HealthCheckResult> {
+  private async run(probe: Probe, res: Response, detailed: boolean): Promise<HealthCheckResult> {
     try {
-      return await this.health.check(this.indicators.map((i) => () => this.indicate(i, probe)));
+      return await this.health.check(
+        this.indicators.map((i) => () => this.indicate(i, probe, detailed)),
+      );
     } catch (err) {
       // Terminus reports "not ready" by throwing its report; answer with the report itself.
       if (!(err instanceof ServiceUnavailableException)) throw err;
@@ -80,8 +97,8 @@ export class HealthController {
     }
   }
 
-  private async indicate(indicator: HealthIndicator, probe: Probe) {
-    const h = await indicator.check();
+  private async indicate(indicator: HealthIndicator, probe: Probe, detailed: boolean) {
+    const h = await indicator.check(detailed);
     const failing = probe === 'ready' ? h.unreachable : [...h.unreachable, ...h.problems];
     const result = this.results.check(indicator.key);
     if (probe === 'ready') {

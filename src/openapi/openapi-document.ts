@@ -44,15 +44,22 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       'What operators look at: the Prometheus exposition and the dashboard page.',
     )
     .addServer('http://127.0.0.1:8080', 'A Beacon on its defaults (PORT 8080, loopback)')
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', description: 'One of API_KEYS, as a bearer token.' },
+      'bearer',
+    )
+    .addApiKey(
+      { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'One of API_KEYS.' },
+      'apiKey',
+    )
     .build();
-  // No operation needs credentials: every one is open (an explicit, empty requirement).
-  config.security = [];
   const document = SwaggerModule.createDocument(app, config, {
     operationIdFactory: (controllerKey, methodKey) =>
       `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
   });
   document.tags = [...(document.tags ?? [])].sort((a, b) => a.name.localeCompare(b.name));
   addInputErrors(document);
+  addSecurity(document);
   return sortKeysDeep(document);
 }
 
@@ -101,6 +108,54 @@ function addInputErrors(document: OpenAPIObject): void {
           'Unsupported Media Type',
           'Unsupported Content-Encoding (unsupported content encoding "zstd"): send identity, gzip, deflate or br',
         ),
+      };
+    }
+  }
+}
+
+/** Reads that need no key even with API_KEYS_FOR_READS (src/common/api-keys.ts). */
+const ALWAYS_OPEN = new Set(['/health/live', '/health/ready']);
+
+/**
+ * API_KEYS: every write needs a key (either scheme), so its requirement lists both; a read
+ * needs one only with API_KEYS_FOR_READS, so its requirement also lists `{}` (none), and
+ * Swagger UI's Authorize sends the key on both. RATE_LIMIT_PER_MINUTE's 429 goes on every
+ * operation it applies to (all but the probes).
+ */
+function addSecurity(document: OpenAPIObject): void {
+  const either: Record<string, string[]>[] = [{ bearer: [] }, { apiKey: [] }];
+  for (const [path, item] of Object.entries(document.paths)) {
+    for (const method of ['get', 'put', 'post', 'delete'] as const) {
+      const op = item[method];
+      if (!op) continue;
+      if (ALWAYS_OPEN.has(path)) {
+        op.security = [];
+        continue;
+      }
+      const write = method !== 'get';
+      op.security = write ? either : [{}, ...either];
+      op.responses['401'] ??= {
+        description: write
+          ? 'API_KEYS is set and the request has no valid key; nothing changed.'
+          : 'API_KEYS_FOR_READS is on and the request has no valid key.',
+        headers: {
+          'WWW-Authenticate': { schema: { type: 'string', example: 'Bearer realm="beacon"' } },
+        },
+        content: errorContent(
+          401,
+          'Unauthorized',
+          'An API key is required: send Authorization: Bearer <key> or X-API-Key: <key>',
+        ),
+      };
+      op.responses['429'] ??= {
+        description: 'RATE_LIMIT_PER_MINUTE is set and this client has used its minute.',
+        headers: {
+          'Retry-After': {
+            description: 'Seconds until the client may send again.',
+            schema: { type: 'integer' },
+          },
+        },
+        content: errorContent(429, 'Too Many Requests', 'ThrottlerException: Too Many Requests'),
       };
     }
   }

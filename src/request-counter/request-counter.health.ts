@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { HealthIndicator, ModuleHealth } from '../common/health';
+import { HealthIndicator, ModuleHealth, shown } from '../common/health';
 import { RequestCounterService } from './request-counter.service';
 
 /**
@@ -15,16 +15,16 @@ export class RequestCounterHealthIndicator extends HealthIndicator {
     super();
   }
 
-  async check(): Promise<ModuleHealth> {
+  async check(detailed: boolean): Promise<ModuleHealth> {
     const s = this.counter.stats();
     return {
-      problems: s.lastError === null ? [] : [s.lastError],
+      problems: s.lastError === null ? [] : [shown(s.lastError, detailed)],
       unreachable: [],
       details: {
         enabled: this.counter.enabled,
-        file: s.file,
+        file: shown(s.file, detailed),
         persisting: s.lastError === null,
-        lastError: s.lastError,
+        lastError: shown(s.lastError, detailed),
         lastFlushAt: s.lastFlushAt === null ? null : new Date(s.lastFlushAt).toISOString(),
         bytesWritten: s.bytesWritten,
         flushes: s.flushes,

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { HealthIndicator, ModuleHealth, healthy } from '../common/health';
+import { HealthIndicator, ModuleHealth, healthy, shown } from '../common/health';
 import { SharedState } from './shared-state';
 
 /**
@@ -14,22 +14,24 @@ export class SharedStateHealthIndicator extends HealthIndicator {
     super();
   }
 
-  async check(): Promise<ModuleHealth> {
+  async check(detailed: boolean): Promise<ModuleHealth> {
     if (!this.shared.enabled) return healthy({ backend: 'memory' });
     const problem = await this.shared.unreachable();
     // A log whose snapshots fail is never trimmed: Redis grows until they work again.
-    const snapshotting = this.shared
+    const logs = this.shared
       .statuses()
+      .map((l) => ({ ...l, lastSnapshotError: shown(l.lastSnapshotError, detailed) }));
+    const snapshotting = logs
       .filter((l) => l.lastSnapshotError !== null)
       .map((l) => `${l.name}: snapshots fail, so its log is not trimmed: ${l.lastSnapshotError}`);
     return {
       problems: snapshotting,
-      unreachable: problem === null ? [] : [`redis: ${problem}`],
+      unreachable: problem === null ? [] : [`redis: ${shown(problem, detailed)}`],
       details: {
         backend: 'redis',
         instanceId: this.shared.instanceId,
         staleSince: this.shared.staleSince(),
-        logs: this.shared.statuses(),
+        logs,
       },
     };
   }

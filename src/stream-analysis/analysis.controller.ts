@@ -7,7 +7,9 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Request } from 'express';
+import { ApiKeys } from '../common/api-keys';
 import { errorResponse } from '../common/error-response.dto';
+import { shown } from '../common/health';
 import { AnalysisService } from './analysis.service';
 import { AnalysisQueryDto } from './dto/analysis-query.dto';
 import { AnalysisStatusDto } from './dto/analysis-status.dto';
@@ -20,6 +22,7 @@ export class AnalysisController {
   constructor(
     private readonly analysis: AnalysisService,
     private readonly consumer: StreamConsumer,
+    private readonly keys: ApiKeys,
   ) {}
 
   @Get()
@@ -98,10 +101,14 @@ export class AnalysisController {
       'holds it), what it received, and what the post store keeps.',
   })
   @ApiOkResponse({ type: AnalysisStatusDto, description: 'The consumer and the store.' })
-  async status(): Promise<AnalysisStatusDto> {
+  async status(@Req() req: Request): Promise<AnalysisStatusDto> {
     const u = await this.analysis.usage();
+    const s = this.consumer.status();
+    const detailed = this.keys.maySeeDetails(req);
     return {
-      ...this.consumer.status(),
+      ...s,
+      url: shown(s.url, detailed),
+      lastError: shown(s.lastError, detailed),
       postsRetained: u.postsRetained,
       oldestRetainedArrival:
         u.oldestRetainedArrival === null ? null : new Date(u.oldestRetainedArrival).toISOString(),

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { HealthIndicator, ModuleHealth, healthy } from '../common/health';
+import { HealthIndicator, ModuleHealth, healthy, shown } from '../common/health';
 import { AnalysisService } from './analysis.service';
 import { ConsumerStatus, StreamConsumer } from './stream-consumer';
 import { StreamLeadership } from './stream-leadership';
@@ -26,7 +26,7 @@ export class StreamAnalysisHealthIndicator extends HealthIndicator {
     this.delay.enable();
   }
 
-  async check(): Promise<ModuleHealth> {
+  async check(detailed: boolean): Promise<ModuleHealth> {
     const s = this.consumer.status();
     if (s.state === 'disabled') return healthy({ enabled: false });
     const u = await this.analysis.usage();
@@ -43,23 +43,24 @@ export class StreamAnalysisHealthIndicator extends HealthIndicator {
       ...(u.sharing ? { sharing: u.sharing } : {}),
     };
     this.delay.reset();
-    return { problems: await this.problems(s), unreachable: [], details };
+    const problems = await this.problems(s, detailed);
+    return { problems, unreachable: [], details };
   }
 
   /**
    * The upstream as the instance that holds the connection sees it: this one (memory mode,
    * or the leader), or what the leader last published, so every instance says the same.
    */
-  private async problems(s: ConsumerStatus): Promise<string[]> {
+  private async problems(s: ConsumerStatus, detailed: boolean): Promise<string[]> {
     if (!this.leadership.shared || s.leader) {
       const cut = s.state !== 'connected' && s.lastError !== null;
-      return cut ? [`upstream stream unreachable: ${s.lastError}`] : [];
+      return cut ? [`upstream stream unreachable: ${shown(s.lastError, detailed)}`] : [];
     }
     const report = await this.leadership.upstream().catch(() => undefined);
     if (report === undefined) return []; // Redis away: sharedState says so
     if (report === null) return ['no instance holds the upstream connection'];
     return report.connected || report.lastError === null
       ? []
-      : [`upstream stream unreachable: ${report.lastError}`];
+      : [`upstream stream unreachable: ${shown(report.lastError, detailed)}`];
   }
 }

@@ -193,7 +193,7 @@ export interface paths {
         };
         /**
          * Full health report
-         * @description Every module with its figures. 200 while every module can do all of its work; 503, with each failing module under `error` and its `problems`, while any cannot: a cap reached (new metrics or rockets refused), a state file that cannot be written, an upstream stream that cannot be reached, a database that does not answer.
+         * @description Every module with its figures. 200 while every module can do all of its work; 503, with each failing module under `error` and its `problems`, while any cannot: a cap reached (new metrics or rockets refused), a state file that cannot be written, an upstream stream that cannot be reached, a database that does not answer. Each module with a cap says `atLimit`. File paths, URLs and raw error text are shown only to a caller with an API key, or, when API_KEYS is off, to one on loopback; others see "hidden (…)" in their place.
          */
         get: operations["Health_check"];
         put?: never;
@@ -434,7 +434,7 @@ export interface components {
             eventsReceived: number;
             /** @description Posts dropped early because of STREAM_MAX_POSTS. */
             evictedForMemory: number;
-            /** @description Why the last connection ended or failed; null if none has. */
+            /** @description Why the last connection ended or failed; null if none has. Hidden like `url`. */
             lastError: string | null;
             /** @description When the last event arrived. */
             lastEventAt: string | null;
@@ -456,7 +456,7 @@ export interface components {
              */
             state: "disabled" | "connecting" | "connected" | "waiting" | "following" | "stopped";
             /**
-             * @description STREAM_URL.
+             * @description STREAM_URL; "hidden (…)" unless the caller has an API key (or, with API_KEYS off, is on loopback).
              * @example https://stream.upfluence.co/stream
              */
             url: string;
@@ -854,6 +854,41 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description API_KEYS_FOR_READS is on and the request has no valid key. */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Unauthorized",
+                     *       "message": "An API key is required: send Authorization: Bearer <key> or X-API-Key: <key>",
+                     *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMIT_PER_MINUTE is set and this client has used its minute. */
+            429: {
+                headers: {
+                    /** @description Seconds until the client may send again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Too Many Requests",
+                     *       "message": "ThrottlerException: Too Many Requests",
+                     *       "statusCode": 429
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
         };
     };
     Analysis_analyse: {
@@ -905,6 +940,23 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description API_KEYS_FOR_READS is on and the request has no valid key. */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Unauthorized",
+                     *       "message": "An API key is required: send Authorization: Bearer <key> or X-API-Key: <key>",
+                     *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description No post in the window. */
             404: {
                 headers: {
@@ -916,6 +968,24 @@ export interface operations {
                      *       "error": "Not Found",
                      *       "message": "No post arrived in the last 10m",
                      *       "statusCode": 404
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMIT_PER_MINUTE is set and this client has used its minute. */
+            429: {
+                headers: {
+                    /** @description Seconds until the client may send again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Too Many Requests",
+                     *       "message": "ThrottlerException: Too Many Requests",
+                     *       "statusCode": 429
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponseDto"];
@@ -952,6 +1022,41 @@ export interface operations {
                      *       "error": "Bad Request",
                      *       "message": "The URL has broken percent-encoding or encodes bytes that are not UTF-8",
                      *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description API_KEYS_FOR_READS is on and the request has no valid key. */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Unauthorized",
+                     *       "message": "An API key is required: send Authorization: Bearer <key> or X-API-Key: <key>",
+                     *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMIT_PER_MINUTE is set and this client has used its minute. */
+            429: {
+                headers: {
+                    /** @description Seconds until the client may send again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Too Many Requests",
+                     *       "message": "ThrottlerException: Too Many Requests",
+                     *       "statusCode": 429
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponseDto"];
@@ -998,6 +1103,23 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description API_KEYS_FOR_READS is on and the request has no valid key. */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Unauthorized",
+                     *       "message": "An API key is required: send Authorization: Bearer <key> or X-API-Key: <key>",
+                     *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description The module is off (API_METRICS_ENABLED=false). */
             404: {
                 headers: {
@@ -1009,6 +1131,24 @@ export interface operations {
                      *       "error": "Not Found",
                      *       "message": "api-metrics is disabled (API_METRICS_ENABLED=false)",
                      *       "statusCode": 404
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMIT_PER_MINUTE is set and this client has used its minute. */
+            429: {
+                headers: {
+                    /** @description Seconds until the client may send again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Too Many Requests",
+                     *       "message": "ThrottlerException: Too Many Requests",
+                     *       "statusCode": 429
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponseDto"];
@@ -1075,6 +1215,23 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description API_KEYS_FOR_READS is on and the request has no valid key. */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Unauthorized",
+                     *       "message": "An API key is required: send Authorization: Bearer <key> or X-API-Key: <key>",
+                     *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description The module is off (API_METRICS_ENABLED=false). */
             404: {
                 headers: {
@@ -1086,6 +1243,24 @@ export interface operations {
                      *       "error": "Not Found",
                      *       "message": "api-metrics is disabled (API_METRICS_ENABLED=false)",
                      *       "statusCode": 404
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMIT_PER_MINUTE is set and this client has used its minute. */
+            429: {
+                headers: {
+                    /** @description Seconds until the client may send again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Too Many Requests",
+                     *       "message": "ThrottlerException: Too Many Requests",
+                     *       "statusCode": 429
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponseDto"];
@@ -1148,6 +1323,23 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description API_KEYS_FOR_READS is on and the request has no valid key. */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Unauthorized",
+                     *       "message": "An API key is required: send Authorization: Bearer <key> or X-API-Key: <key>",
+                     *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description The module is off (API_METRICS_ENABLED=false). */
             404: {
                 headers: {
@@ -1159,6 +1351,24 @@ export interface operations {
                      *       "error": "Not Found",
                      *       "message": "api-metrics is disabled (API_METRICS_ENABLED=false)",
                      *       "statusCode": 404
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMIT_PER_MINUTE is set and this client has used its minute. */
+            429: {
+                headers: {
+                    /** @description Seconds until the client may send again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Too Many Requests",
+                     *       "message": "ThrottlerException: Too Many Requests",
+                     *       "statusCode": 429
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponseDto"];
@@ -1224,6 +1434,23 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description API_KEYS_FOR_READS is on and the request has no valid key. */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Unauthorized",
+                     *       "message": "An API key is required: send Authorization: Bearer <key> or X-API-Key: <key>",
+                     *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description The counter is disabled (COUNTER_ENABLED=false). */
             404: {
                 headers: {
@@ -1235,6 +1462,24 @@ export interface operations {
                      *       "error": "Not Found",
                      *       "message": "The request counter is disabled (COUNTER_ENABLED=false)",
                      *       "statusCode": 404
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMIT_PER_MINUTE is set and this client has used its minute. */
+            429: {
+                headers: {
+                    /** @description Seconds until the client may send again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Too Many Requests",
+                     *       "message": "ThrottlerException: Too Many Requests",
+                     *       "statusCode": 429
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponseDto"];
@@ -1271,6 +1516,41 @@ export interface operations {
                      *       "error": "Bad Request",
                      *       "message": "The URL has broken percent-encoding or encodes bytes that are not UTF-8",
                      *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description API_KEYS_FOR_READS is on and the request has no valid key. */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Unauthorized",
+                     *       "message": "An API key is required: send Authorization: Bearer <key> or X-API-Key: <key>",
+                     *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMIT_PER_MINUTE is set and this client has used its minute. */
+            429: {
+                headers: {
+                    /** @description Seconds until the client may send again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Too Many Requests",
+                     *       "message": "ThrottlerException: Too Many Requests",
+                     *       "statusCode": 429
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponseDto"];
@@ -1316,6 +1596,23 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description API_KEYS_FOR_READS is on and the request has no valid key. */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Unauthorized",
+                     *       "message": "An API key is required: send Authorization: Bearer <key> or X-API-Key: <key>",
+                     *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description No such file. */
             404: {
                 headers: {
@@ -1327,6 +1624,24 @@ export interface operations {
                      *       "error": "Not Found",
                      *       "message": "No dashboard asset 'x.js'",
                      *       "statusCode": 404
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMIT_PER_MINUTE is set and this client has used its minute. */
+            429: {
+                headers: {
+                    /** @description Seconds until the client may send again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Too Many Requests",
+                     *       "message": "ThrottlerException: Too Many Requests",
+                     *       "statusCode": 429
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponseDto"];
@@ -1402,6 +1717,41 @@ export interface operations {
                      *       "error": "Bad Request",
                      *       "message": "The URL has broken percent-encoding or encodes bytes that are not UTF-8",
                      *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description API_KEYS_FOR_READS is on and the request has no valid key. */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Unauthorized",
+                     *       "message": "An API key is required: send Authorization: Bearer <key> or X-API-Key: <key>",
+                     *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMIT_PER_MINUTE is set and this client has used its minute. */
+            429: {
+                headers: {
+                    /** @description Seconds until the client may send again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Too Many Requests",
+                     *       "message": "ThrottlerException: Too Many Requests",
+                     *       "statusCode": 429
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponseDto"];
@@ -1679,6 +2029,23 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description API_KEYS is set and the request has no valid key; nothing changed. */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Unauthorized",
+                     *       "message": "An API key is required: send Authorization: Bearer <key> or X-API-Key: <key>",
+                     *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Body larger than BODY_LIMIT. */
             413: {
                 headers: {
@@ -1706,6 +2073,24 @@ export interface operations {
                      *       "error": "Unsupported Media Type",
                      *       "message": "Unsupported Content-Encoding (unsupported content encoding \"zstd\"): send identity, gzip, deflate or br",
                      *       "statusCode": 415
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMIT_PER_MINUTE is set and this client has used its minute. */
+            429: {
+                headers: {
+                    /** @description Seconds until the client may send again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Too Many Requests",
+                     *       "message": "ThrottlerException: Too Many Requests",
+                     *       "statusCode": 429
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponseDto"];
@@ -1768,6 +2153,41 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description API_KEYS_FOR_READS is on and the request has no valid key. */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Unauthorized",
+                     *       "message": "An API key is required: send Authorization: Bearer <key> or X-API-Key: <key>",
+                     *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMIT_PER_MINUTE is set and this client has used its minute. */
+            429: {
+                headers: {
+                    /** @description Seconds until the client may send again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Too Many Requests",
+                     *       "message": "ThrottlerException: Too Many Requests",
+                     *       "statusCode": 429
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
         };
     };
     Latency_get: {
@@ -1812,6 +2232,23 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description API_KEYS_FOR_READS is on and the request has no valid key. */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Unauthorized",
+                     *       "message": "An API key is required: send Authorization: Bearer <key> or X-API-Key: <key>",
+                     *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description No metric with this id. */
             404: {
                 headers: {
@@ -1823,6 +2260,24 @@ export interface operations {
                      *       "error": "Not Found",
                      *       "message": "Metric 'checkout' not found",
                      *       "statusCode": 404
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMIT_PER_MINUTE is set and this client has used its minute. */
+            429: {
+                headers: {
+                    /** @description Seconds until the client may send again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Too Many Requests",
+                     *       "message": "ThrottlerException: Too Many Requests",
+                     *       "statusCode": 429
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponseDto"];
@@ -1882,6 +2337,23 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description API_KEYS is set and the request has no valid key; nothing changed. */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Unauthorized",
+                     *       "message": "An API key is required: send Authorization: Bearer <key> or X-API-Key: <key>",
+                     *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Creating the metric would exceed LATENCY_MAX_METRICS or LATENCY_MAX_TOTAL_SAMPLES. */
             409: {
                 headers: {
@@ -1930,6 +2402,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description RATE_LIMIT_PER_MINUTE is set and this client has used its minute. */
+            429: {
+                headers: {
+                    /** @description Seconds until the client may send again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Too Many Requests",
+                     *       "message": "ThrottlerException: Too Many Requests",
+                     *       "statusCode": 429
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
         };
     };
     Latency_remove: {
@@ -1969,6 +2459,23 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description API_KEYS is set and the request has no valid key; nothing changed. */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Unauthorized",
+                     *       "message": "An API key is required: send Authorization: Bearer <key> or X-API-Key: <key>",
+                     *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description No metric with this id. */
             404: {
                 headers: {
@@ -1980,6 +2487,24 @@ export interface operations {
                      *       "error": "Not Found",
                      *       "message": "Metric 'checkout' not found",
                      *       "statusCode": 404
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMIT_PER_MINUTE is set and this client has used its minute. */
+            429: {
+                headers: {
+                    /** @description Seconds until the client may send again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Too Many Requests",
+                     *       "message": "ThrottlerException: Too Many Requests",
+                     *       "statusCode": 429
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponseDto"];
@@ -2030,6 +2555,23 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description API_KEYS is set and the request has no valid key; nothing changed. */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Unauthorized",
+                     *       "message": "An API key is required: send Authorization: Bearer <key> or X-API-Key: <key>",
+                     *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Creating the metric would exceed LATENCY_MAX_METRICS or LATENCY_MAX_TOTAL_SAMPLES. */
             409: {
                 headers: {
@@ -2073,6 +2615,24 @@ export interface operations {
                      *       "error": "Unsupported Media Type",
                      *       "message": "Unsupported Content-Encoding (unsupported content encoding \"zstd\"): send identity, gzip, deflate or br",
                      *       "statusCode": 415
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMIT_PER_MINUTE is set and this client has used its minute. */
+            429: {
+                headers: {
+                    /** @description Seconds until the client may send again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Too Many Requests",
+                     *       "message": "ThrottlerException: Too Many Requests",
+                     *       "statusCode": 429
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponseDto"];
@@ -2121,6 +2681,23 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description API_KEYS is set and the request has no valid key; nothing changed. */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Unauthorized",
+                     *       "message": "An API key is required: send Authorization: Bearer <key> or X-API-Key: <key>",
+                     *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Creating the metric would exceed LATENCY_MAX_METRICS or LATENCY_MAX_TOTAL_SAMPLES. */
             409: {
                 headers: {
@@ -2164,6 +2741,24 @@ export interface operations {
                      *       "error": "Unsupported Media Type",
                      *       "message": "Unsupported Content-Encoding (unsupported content encoding \"zstd\"): send identity, gzip, deflate or br",
                      *       "statusCode": 415
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMIT_PER_MINUTE is set and this client has used its minute. */
+            429: {
+                headers: {
+                    /** @description Seconds until the client may send again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Too Many Requests",
+                     *       "message": "ThrottlerException: Too Many Requests",
+                     *       "statusCode": 429
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponseDto"];
@@ -2213,6 +2808,23 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description API_KEYS_FOR_READS is on and the request has no valid key. */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Unauthorized",
+                     *       "message": "An API key is required: send Authorization: Bearer <key> or X-API-Key: <key>",
+                     *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description The exposition is off (PROMETHEUS_ENABLED=false). */
             404: {
                 headers: {
@@ -2224,6 +2836,24 @@ export interface operations {
                      *       "error": "Not Found",
                      *       "message": "The Prometheus exposition is off (PROMETHEUS_ENABLED=false)",
                      *       "statusCode": 404
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMIT_PER_MINUTE is set and this client has used its minute. */
+            429: {
+                headers: {
+                    /** @description Seconds until the client may send again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Too Many Requests",
+                     *       "message": "ThrottlerException: Too Many Requests",
+                     *       "statusCode": 429
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponseDto"];
@@ -2272,6 +2902,41 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description API_KEYS_FOR_READS is on and the request has no valid key. */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Unauthorized",
+                     *       "message": "An API key is required: send Authorization: Bearer <key> or X-API-Key: <key>",
+                     *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMIT_PER_MINUTE is set and this client has used its minute. */
+            429: {
+                headers: {
+                    /** @description Seconds until the client may send again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Too Many Requests",
+                     *       "message": "ThrottlerException: Too Many Requests",
+                     *       "statusCode": 429
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
         };
     };
     Rockets_get: {
@@ -2311,6 +2976,23 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description API_KEYS_FOR_READS is on and the request has no valid key. */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Unauthorized",
+                     *       "message": "An API key is required: send Authorization: Bearer <key> or X-API-Key: <key>",
+                     *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description No message for this channel yet. */
             404: {
                 headers: {
@@ -2322,6 +3004,24 @@ export interface operations {
                      *       "error": "Not Found",
                      *       "message": "No rocket with id \"193270a9-c9cf-404a-8f83-838e71d9ae67\"",
                      *       "statusCode": 404
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMIT_PER_MINUTE is set and this client has used its minute. */
+            429: {
+                headers: {
+                    /** @description Seconds until the client may send again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Too Many Requests",
+                     *       "message": "ThrottlerException: Too Many Requests",
+                     *       "statusCode": 429
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponseDto"];

@@ -2,7 +2,11 @@ import { ApiProperty } from '@nestjs/swagger';
 
 /** GET /analysis/status: the consumer's connection and what is retained. */
 export class AnalysisStatusDto {
-  @ApiProperty({ example: 'https://stream.upfluence.co/stream', description: 'STREAM_URL.' })
+  @ApiProperty({
+    example: 'https://stream.upfluence.co/stream',
+    description:
+      'STREAM_URL; "hidden (…)" unless the caller has an API key (or, with API_KEYS off, is on loopback).',
+  })
   url!: string;
   @ApiProperty({
     enum: ['disabled', 'connecting', 'connected', 'waiting', 'following', 'stopped'],
@@ -36,7 +40,7 @@ export class AnalysisStatusDto {
   @ApiProperty({
     type: String,
     nullable: true,
-    description: 'Why the last connection ended or failed; null if none has.',
+    description: 'Why the last connection ended or failed; null if none has. Hidden like `url`.',
   })
   lastError!: string | null;
   @ApiProperty({ type: 'integer', description: 'Posts kept (the last 24 h), on this instance.' })

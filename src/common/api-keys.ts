@@ -1,0 +1,93 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { NextFunction, Request, Response } from 'express';
+import { UnauthorizedError } from './domain-errors';
+
+type Middleware = (req: Request, res: Response, next: NextFunction) => void;
+
+const digest = (key: string): Buffer => createHash('sha256').update(key, 'utf8').digest();
+
+/** Methods that only read: everything else changes state and needs a key when keys are on. */
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Reads that stay open even with API_KEYS_FOR_READS: the probes an orchestrator runs, and
+ * the documentation (Swagger UI must load before its Authorize button can take a key).
+ */
+const ALWAYS_OPEN = /^\/(health\/(live|ready)|swagger([/-].*)?)(\?.*)?$/;
+
+/**
+ * API_KEYS. Keys are compared as SHA-256 digests with `timingSafeEqual`, against every
+ * configured key without stopping at the first match, so neither a key's length nor how
+ * much of it a guess got right shows in the time an answer takes. Keys are never logged.
+ */
+export class ApiKeys {
+  private readonly digests: Buffer[];
+
+  constructor(
+    keys: readonly string[],
+    readonly forReads = false,
+  ) {
+    this.digests = keys.map(digest);
+  }
+
+  get enabled(): boolean {
+    return this.digests.length > 0;
+  }
+
+  /** Whether the request carries one of the keys (`Authorization: Bearer` or `X-API-Key`). */
+  presentsKey(req: IncomingMessage): boolean {
+    const key = presentedKey(req);
+    if (key === undefined) return false;
+    const d = digest(key);
+    let match = false;
+    for (const k of this.digests) match = timingSafeEqual(d, k) || match;
+    return match;
+  }
+
+  /** Whether a request with this method and URL needs a key. */
+  required(method: string | undefined, url: string | undefined): boolean {
+    if (!this.enabled) return false;
+    if (!READ_METHODS.has(method ?? 'GET')) return true;
+    return this.forReads && method !== 'OPTIONS' && !ALWAYS_OPEN.test(url ?? '/');
+  }
+
+  /** Null when the request may go on, else why not (the 401's message). */
+  refusal(req: IncomingMessage, method = req.method): string | null {
+    if (!this.required(method, req.url) || this.presentsKey(req)) return null;
+    return presentedKey(req) === undefined
+      ? 'An API key is required: send Authorization: Bearer <key> or X-API-Key: <key>'
+      : 'The API key is not valid';
+  }
+
+  /** The HTTP check, ahead of the body parser: a refused request's body is never read. */
+  middleware(): Middleware {
+    return (req, _res, next) => {
+      const refused = this.refusal(req);
+      next(refused === null ? undefined : new UnauthorizedError(refused));
+    };
+  }
+
+  /**
+   * Whether the caller may see details that reveal paths, URLs or raw error text: one
+   * with a key, or, with keys off, one on loopback (the operator's own machine).
+   */
+  maySeeDetails(req: IncomingMessage): boolean {
+    if (this.enabled) return this.presentsKey(req);
+    return isLoopback(req.socket.remoteAddress);
+  }
+}
+
+function presentedKey(req: IncomingMessage): string | undefined {
+  const header = req.headers['x-api-key'];
+  if (typeof header === 'string' && header !== '') return header;
+  const auth = req.headers.authorization;
+  if (auth === undefined) return undefined;
+  const m = /^Bearer[ ]+(\S+)\s*$/i.exec(auth);
+  return m === null ? undefined : m[1];
+}
+
+export function isLoopback(address: string | undefined): boolean {
+  if (address === undefined) return false;
+  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
+}
