@@ -55,7 +55,7 @@ describe('API keys (e2e)', () => {
       const writes: [string, string, string | undefined][] = [
         ['POST', '/metrics/keyed/latency', sample],
         ['PUT', '/metrics/keyed', JSON.stringify({ window_ms: 1000 })],
-        ['POST', '/rockets/messages', '{}'],
+        ['POST', '/messages', '{}'],
       ];
       for (const [method, path, body] of writes) {
         const res = await send(path, { method, headers: { ...json, ...headers }, body });

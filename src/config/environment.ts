@@ -66,6 +66,13 @@ export class Environment {
 
   @Expose() @Transform(toInt) @IsInt() @Min(100) @Max(3_600_000) LATENCY_PRUNE_INTERVAL_MS = 10_000;
 
+  /**
+   * A metric created by a sample (StatsD, the api-metrics feed, a POST) whose window has
+   * been empty this long is removed; metrics created by PUT stay. 0 = never.
+   */
+  @Expose() @Transform(toInt) @IsInt() @Min(0) @Max(2_592_000_000) LATENCY_IDLE_EXPIRY_MS =
+    3_600_000;
+
   /** Count every HTTP request; off only to measure what counting costs. */
   @Expose() @Transform(toBool) @IsBoolean() COUNTER_ENABLED = true;
 
@@ -87,6 +94,17 @@ export class Environment {
 
   /** Applied messages per rocket remembered (4 bytes each) to tell a conflicting duplicate. */
   @Expose() @Transform(toInt) @IsInt() @Min(16) @Max(10_000_000) ROCKETS_DEDUP_HISTORY = 10_000;
+
+  /**
+   * A rocket that never launched (message 1 never arrived) and has received nothing for
+   * this long is dropped, its buffered messages counted as discarded. 0 = never.
+   */
+  @Expose() @Transform(toInt) @IsInt() @Min(0) @Max(2_592_000_000) ROCKETS_PENDING_EXPIRY_MS =
+    3_600_000;
+
+  /** How often pending rockets are checked for expiry. */
+  @Expose() @Transform(toInt) @IsInt() @Min(100) @Max(3_600_000) ROCKETS_EXPIRY_INTERVAL_MS =
+    10_000;
 
   /** Run the stream consumer (one connection for the whole process). */
   @Expose() @Transform(toBool) @IsBoolean() STREAM_ENABLED = true;

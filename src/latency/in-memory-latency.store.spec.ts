@@ -28,3 +28,25 @@ describe('InMemoryLatencyStore pruning', () => {
     expect(await store.usage()).toMatchObject({ metrics: 999, samples: 0, bytes: 0 });
   });
 });
+
+describe('InMemoryLatencyStore snapshots', () => {
+  const make = () =>
+    new InMemoryLatencyStore({
+      defaults: { windowMs: 1000, maxSamples: 10 },
+      maxMetrics: 10,
+      maxTotalSamples: 1000,
+    });
+
+  it('keep what idle expiry needs: which metrics a PUT made, and their last sample', async () => {
+    const a = make();
+    await a.record('implicit', [1], 100);
+    await a.configure('put', {}, 0);
+    await expect(a.record('x', [1], 50)).resolves.toBeUndefined();
+    const b = make();
+    b.restoreSnapshot(a.toSnapshot());
+    expect(await b.expireIdle(100 + 1000 + 5000 - 1, 5000)).toBe(1); // 'x' (last 50) only
+    expect(await b.expireIdle(100 + 1000 + 5000, 5000)).toBe(1); // then 'implicit'
+    expect((await b.snapshotAll(1e9, [50])).map((m) => m.id)).toEqual(['put']);
+    expect(await b.usage()).toMatchObject({ expiredIdle: 2 });
+  });
+});

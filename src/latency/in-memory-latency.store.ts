@@ -12,6 +12,17 @@ export interface LatencyLimits {
   maxTotalSamples: number;
 }
 
+/**
+ * What idle expiry needs of a metric: created by a sample (`implicit`, until a `configure`
+ * adopts it) and the time of its newest sample (or of its creation).
+ */
+interface Activity {
+  implicit: boolean;
+  last: number;
+}
+
+type SnapshotMetric = SlidingWindowMeta & { id: string; implicit?: boolean; last?: number };
+
 /** Metrics pruned between yields to the event loop, so a big prune never stalls requests. */
 const PRUNE_SLICE = 256;
 
@@ -25,15 +36,29 @@ const PRUNE_SLICE = 256;
  */
 export class InMemoryLatencyStore extends LatencyStore {
   private readonly metrics = new Map<string, SlidingWindow>();
+  private readonly activity = new Map<string, Activity>();
   private readonly pruneLock = new Mutex();
   private reservedSamples = 0;
+  private expiredIdle = 0;
+  private refusedAtLimit = 0;
 
   constructor(private readonly limits: LatencyLimits) {
     super();
   }
 
   async record(id: string, latenciesNs: ArrayLike<number>, at: number): Promise<void> {
-    const window = this.metrics.get(id) ?? this.create(id, this.limits.defaults);
+    let window = this.metrics.get(id);
+    if (!window) {
+      try {
+        window = this.create(id, this.limits.defaults, at, true);
+      } catch (err) {
+        if (err instanceof LimitExceededError) this.refusedAtLimit++;
+        throw err;
+      }
+    } else {
+      const a = this.activity.get(id)!;
+      if (at > a.last) a.last = at;
+    }
     window.add(latenciesNs, at);
   }
 
@@ -45,12 +70,18 @@ export class InMemoryLatencyStore extends LatencyStore {
     const existing = this.metrics.get(id);
     if (!existing) {
       const { defaults } = this.limits;
-      this.create(id, {
-        windowMs: changes.windowMs ?? defaults.windowMs,
-        maxSamples: changes.maxSamples ?? defaults.maxSamples,
-      });
+      this.create(
+        id,
+        {
+          windowMs: changes.windowMs ?? defaults.windowMs,
+          maxSamples: changes.maxSamples ?? defaults.maxSamples,
+        },
+        at,
+        false,
+      );
       return { created: true };
     }
+    this.activity.get(id)!.implicit = false;
     const windowMs = changes.windowMs ?? existing.windowMs;
     const maxSamples = changes.maxSamples ?? existing.maxSamples;
     this.reserve(maxSamples - existing.maxSamples);
@@ -80,8 +111,25 @@ export class InMemoryLatencyStore extends LatencyStore {
     const window = this.metrics.get(id);
     if (!window) return false;
     this.metrics.delete(id);
+    this.activity.delete(id);
     this.reservedSamples -= window.maxSamples;
     return true;
+  }
+
+  async expireIdle(at: number, idleMs: number): Promise<number> {
+    const idle = this.idleIds(at, idleMs);
+    for (const id of idle) await this.remove(id);
+    this.expiredIdle += idle.length;
+    return idle.length;
+  }
+
+  /** The metrics `expireIdle(at, idleMs)` would remove, without removing them. */
+  idleIds(at: number, idleMs: number): string[] {
+    const idle: string[] = [];
+    for (const [id, a] of this.activity) {
+      if (a.implicit && a.last + this.metrics.get(id)!.windowMs + idleMs <= at) idle.push(id);
+    }
+    return idle;
   }
 
   async pruneExpired(at: number): Promise<number> {
@@ -110,33 +158,47 @@ export class InMemoryLatencyStore extends LatencyStore {
       samples += window.count;
       bytes += window.bytes;
     }
-    return { metrics: this.metrics.size, samples, reservedSamples: this.reservedSamples, bytes };
+    return {
+      metrics: this.metrics.size,
+      samples,
+      reservedSamples: this.reservedSamples,
+      bytes,
+      expiredIdle: this.expiredIdle,
+      refusedAtLimit: this.refusedAtLimit,
+    };
   }
 
   /** Every metric with its samples, as bytes (see `packSnapshot`): 16 bytes a sample. */
   toSnapshot(): Buffer {
-    const metrics: (SlidingWindowMeta & { id: string })[] = [];
+    const metrics: SnapshotMetric[] = [];
     const times: Float64Array[] = [];
     const values: Float64Array[] = [];
     for (const [id, window] of this.metrics) {
       const s = window.toSnapshot();
-      metrics.push({ id, ...s.meta });
+      metrics.push({ id, ...s.meta, ...this.activity.get(id)! });
       times.push(s.times);
       values.push(s.values);
     }
-    return packSnapshot({ metrics }, [concat(times), concat(values)]);
+    const counts = { expiredIdle: this.expiredIdle, refusedAtLimit: this.refusedAtLimit };
+    return packSnapshot({ metrics, counts }, [concat(times), concat(values)]);
   }
 
   /** Replaces every metric with a snapshot's. */
   restoreSnapshot(data: Buffer): void {
-    const { meta, arrays } = unpackSnapshot<{ metrics: (SlidingWindowMeta & { id: string })[] }>(
-      data,
-    );
+    const { meta, arrays } = unpackSnapshot<{
+      metrics: SnapshotMetric[];
+      counts?: { expiredIdle: number; refusedAtLimit: number };
+    }>(data);
     const [times, values] = arrays;
     this.metrics.clear();
+    this.activity.clear();
     this.reservedSamples = 0;
+    this.expiredIdle = meta.counts?.expiredIdle ?? 0;
+    this.refusedAtLimit = meta.counts?.refusedAtLimit ?? 0;
     let at = 0;
-    for (const { id, ...m } of meta.metrics) {
+    for (const { id, implicit, last, ...m } of meta.metrics) {
+      // A snapshot from before idle expiry: its metrics are kept, as they always were.
+      this.activity.set(id, { implicit: implicit ?? false, last: last ?? 0 });
       const window = SlidingWindow.fromSnapshot(
         m,
         times.subarray(at, at + m.size),
@@ -148,7 +210,7 @@ export class InMemoryLatencyStore extends LatencyStore {
     }
   }
 
-  private create(id: string, config: MetricConfig): SlidingWindow {
+  private create(id: string, config: MetricConfig, at: number, implicit: boolean): SlidingWindow {
     if (this.metrics.size >= this.limits.maxMetrics) {
       throw new LimitExceededError(
         `Metric limit reached (${this.limits.maxMetrics}); delete a metric or raise LATENCY_MAX_METRICS`,
@@ -157,6 +219,7 @@ export class InMemoryLatencyStore extends LatencyStore {
     this.reserve(config.maxSamples);
     const window = new SlidingWindow(config.windowMs, config.maxSamples);
     this.metrics.set(id, window);
+    this.activity.set(id, { implicit, last: at });
     return window;
   }
 

@@ -48,6 +48,8 @@ export class LatencyHealthIndicator extends HealthIndicator {
         samples: usage.samples,
         reservedSamples: usage.reservedSamples,
         bytes: usage.bytes,
+        expiredIdle: usage.expiredIdle,
+        refusedAtLimit: usage.refusedAtLimit,
         statsd: this.env.STATSD_ENABLED ? this.statsd.stats() : { enabled: false },
       },
     };

@@ -51,6 +51,16 @@ export class LatencyPrometheus implements OnModuleInit {
       'Metrics whose percentiles are not exported here (past PROMETHEUS_MAX_LATENCY_METRICS).',
       async () => Math.max(0, (await usage()).metrics - max),
     );
+    p.counter(
+      'beacon_latency_metrics_expired_total',
+      'Metrics created by samples and removed after LATENCY_IDLE_EXPIRY_MS without one.',
+      async () => (await usage()).expiredIdle,
+    );
+    p.counter(
+      'beacon_latency_samples_refused_total',
+      'Samples refused because their metric could not be created (LATENCY_MAX_METRICS or LATENCY_MAX_TOTAL_SAMPLES).',
+      async () => (await usage()).refusedAtLimit,
+    );
     p.summary(
       'beacon_latency_seconds',
       'P50, P95 and P99 of each metric over its sliding window, in seconds; _count is the samples in the window.',

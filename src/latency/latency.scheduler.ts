@@ -6,7 +6,10 @@ import { LatencyService } from './latency.service';
 
 const JOB = 'latency-prune';
 
-/** Evicts expired samples on a timer so idle metrics do not hold memory. */
+/**
+ * Evicts expired samples on a timer so idle metrics do not hold memory, and removes
+ * implicit metrics idle past LATENCY_IDLE_EXPIRY_MS, so a burst of names frees itself.
+ */
 @Injectable()
 export class LatencyScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(LatencyScheduler.name);
@@ -23,7 +26,10 @@ export class LatencyScheduler implements OnApplicationBootstrap, OnModuleDestroy
       this.registry,
       JOB,
       this.env.LATENCY_PRUNE_INTERVAL_MS,
-      () => this.service.pruneExpired(),
+      async () => {
+        await this.service.expireIdle();
+        return this.service.pruneExpired();
+      },
       this.logger,
     );
   }

@@ -75,6 +75,12 @@ export class LatencyService {
   }
 
   /** Evicts expired samples everywhere; the scheduled job calls this. */
+  /** LATENCY_IDLE_EXPIRY_MS: removes implicit metrics idle that long (0 = never). */
+  expireIdle(): Promise<number> {
+    const idleMs = this.env.LATENCY_IDLE_EXPIRY_MS;
+    return idleMs > 0 ? this.store.expireIdle(this.clock.now(), idleMs) : Promise.resolve(0);
+  }
+
   pruneExpired(): Promise<number> {
     return this.store.pruneExpired(this.clock.now());
   }

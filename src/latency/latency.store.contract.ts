@@ -41,6 +41,37 @@ export function latencyStoreContract(
       });
     });
 
+    it('expires metrics created by samples once their window has been empty idleMs, never PUT ones', async () => {
+      // windowMs 1000, idle 5000: a metric whose last sample is at t goes at t + 6000.
+      await store.record('implicit', [1], 0);
+      await store.record('implicit-busy', [1], 0);
+      await store.configure('put', {}, 0);
+      await store.record('adopted', [1], 0);
+      await store.configure('adopted', { maxSamples: 50 }, 0); // a PUT adopts it
+      await store.record('implicit-busy', [2], 3000);
+      expect(await store.expireIdle(5999, 5000)).toBe(0);
+      expect(await store.expireIdle(6000, 5000)).toBe(1);
+      expect(await store.snapshot('implicit', 6000, [50])).toBeUndefined();
+      expect(await store.snapshot('implicit-busy', 6000, [50])).toBeDefined();
+      expect(await store.expireIdle(9000, 5000)).toBe(1);
+      expect(await store.expireIdle(1e9, 5000)).toBe(0);
+      expect((await store.snapshotAll(1e9, [50])).map((m) => m.id)).toEqual(['adopted', 'put']);
+      expect(await store.usage()).toMatchObject({ metrics: 2, expiredIdle: 2 });
+      // An expired name comes back with its next sample, as a new metric.
+      await store.record('implicit', [7], 1e9);
+      expect(await store.snapshot('implicit', 1e9, [50])).toMatchObject({ count: 1, values: [7] });
+    });
+
+    it('counts samples refused at the metric cap', async () => {
+      for (let i = 0; i < 5; i++) await store.record(`m${i}`, [1], 0);
+      await expect(store.record('one-more', [1], 0)).rejects.toThrow(LimitExceededError);
+      await expect(store.record('and-another', [1], 0)).rejects.toThrow(LimitExceededError);
+      expect(await store.usage()).toMatchObject({ metrics: 5, refusedAtLimit: 2 });
+      // Idle expiry frees the cap by itself.
+      expect(await store.expireIdle(10_000, 5000)).toBe(5);
+      await expect(store.record('one-more', [1], 10_000)).resolves.toBeUndefined();
+    });
+
     it('knows nothing of a metric never recorded', async () => {
       expect(await store.snapshot('nope', 0, [50])).toBeUndefined();
       expect(await store.remove('nope')).toBe(false);

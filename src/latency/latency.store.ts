@@ -20,6 +20,10 @@ export interface LatencyUsage {
   /** Sum of every metric's `maxSamples`: the most samples the store may ever hold. */
   reservedSamples: number;
   bytes: number;
+  /** Metrics removed by idle expiry (LATENCY_IDLE_EXPIRY_MS) since start. */
+  expiredIdle: number;
+  /** Samples refused because their metric did not exist and could not be created (a cap). */
+  refusedAtLimit: number;
 }
 
 /**
@@ -56,6 +60,13 @@ export abstract class LatencyStore {
 
   /** Evicts expired samples from every metric and frees idle memory; returns samples evicted. */
   abstract pruneExpired(at: number): Promise<number>;
+
+  /**
+   * Removes every metric created implicitly (by a sample, not by `configure`) whose window
+   * has held no sample for `idleMs` (its last sample is older than `at − windowMs − idleMs`);
+   * returns how many went. Metrics `configure` created or touched stay until removed.
+   */
+  abstract expireIdle(at: number, idleMs: number): Promise<number>;
 
   abstract usage(): Promise<LatencyUsage>;
 }

@@ -8,9 +8,10 @@ import { LatencyStore, LatencyUsage, MetricConfig, MetricState } from './latency
 type LatencyOp =
   | { k: 'record'; id: string; v: number[]; at: number }
   | { k: 'configure'; id: string; c: Partial<MetricConfig>; at: number }
-  | { k: 'remove'; id: string };
+  | { k: 'remove'; id: string }
+  | { k: 'expire'; at: number; idle: number };
 
-type Outcome = void | { created: boolean } | boolean;
+type Outcome = void | { created: boolean } | boolean | number;
 
 /**
  * Redis mode: every write (a sample or a batch, a PUT, a DELETE) is an entry of the
@@ -39,6 +40,8 @@ export class SharedLatencyStore extends LatencyStore implements OnApplicationShu
               return local.configure(op.id, op.c, op.at);
             case 'remove':
               return local.remove(op.id);
+            case 'expire':
+              return local.expireIdle(op.at, op.idle);
           }
         },
         snapshot: () => local.toSnapshot(),
@@ -75,6 +78,17 @@ export class SharedLatencyStore extends LatencyStore implements OnApplicationShu
 
   snapshotAll(at: number, percentiles: readonly number[], limit?: number): Promise<MetricState[]> {
     return this.local.snapshotAll(at, percentiles, limit);
+  }
+
+  /**
+   * Through the log, so every instance removes the same metrics at the same point (a
+   * sample appended before the expiry keeps its metric everywhere, one after re-creates
+   * it everywhere). Appended only when this instance's fold has something to expire, so
+   * an idle deployment writes nothing; several instances doing so at once is harmless.
+   */
+  async expireIdle(at: number, idleMs: number): Promise<number> {
+    if (this.local.idleIds(at, idleMs).length === 0) return 0;
+    return (await this.log.append({ k: 'expire', at, idle: idleMs })) as number;
   }
 
   /** Local: eviction changes no answer, so each instance frees its memory on its own. */

@@ -17,6 +17,8 @@ export interface RocketsLimits {
  */
 export class InMemoryRocketsStore extends RocketsStore {
   private readonly channels = new Map<string, RocketChannel>();
+  /** When each rocket last received a message (its creation counts). */
+  private readonly lastAt = new Map<string, number>();
   private changes = 0;
   private readonly counters: RocketsStats = {
     channels: 0,
@@ -27,13 +29,15 @@ export class InMemoryRocketsStore extends RocketsStore {
     ignored: 0,
     discarded: 0,
     refusedForCapacity: 0,
+    expiredPending: 0,
+    deleted: 0,
   };
 
   constructor(private readonly limits: RocketsLimits) {
     super();
   }
 
-  async accept(message: RocketMessage): Promise<Outcome> {
+  async accept(message: RocketMessage, at: number): Promise<Outcome> {
     let channel = this.channels.get(message.channel);
     if (!channel) {
       if (this.channels.size >= this.limits.maxChannels) {
@@ -47,6 +51,7 @@ export class InMemoryRocketsStore extends RocketsStore {
       this.channels.set(message.channel, channel);
       this.changes++;
     }
+    if (at > (this.lastAt.get(message.channel) ?? -Infinity)) this.lastAt.set(message.channel, at);
     if (channel.needsBufferSlot(message.number)) {
       if (channel.buffered >= this.limits.maxBufferedPerChannel) {
         return this.refuse(
@@ -72,6 +77,39 @@ export class InMemoryRocketsStore extends RocketsStore {
     return out;
   }
 
+  async remove(id: string): Promise<boolean> {
+    if (!this.drop(id)) return false;
+    this.counters.deleted++;
+    return true;
+  }
+
+  async expirePending(at: number, idleMs: number): Promise<number> {
+    const ids = this.pendingIds(at, idleMs);
+    for (const id of ids) this.drop(id);
+    this.counters.expiredPending += ids.length;
+    return ids.length;
+  }
+
+  /** The rockets `expirePending(at, idleMs)` would drop, without dropping them. */
+  pendingIds(at: number, idleMs: number): string[] {
+    const ids: string[] = [];
+    for (const [id, c] of this.channels) {
+      if (c.pending && (this.lastAt.get(id) ?? 0) + idleMs <= at) ids.push(id);
+    }
+    return ids;
+  }
+
+  private drop(id: string): boolean {
+    const channel = this.channels.get(id);
+    if (!channel) return false;
+    this.counters.buffered -= channel.buffered;
+    this.counters.discarded += channel.buffered;
+    this.channels.delete(id);
+    this.lastAt.delete(id);
+    this.changes++;
+    return true;
+  }
+
   async get(id: string): Promise<RocketState | undefined> {
     return this.channels.get(id)?.state();
   }
@@ -94,13 +132,16 @@ export class InMemoryRocketsStore extends RocketsStore {
    */
   toSnapshot(): Buffer {
     const lines = [Buffer.from(JSON.stringify(this.counters))];
-    for (const c of this.channels.values()) lines.push(Buffer.from(JSON.stringify(c.toSnapshot())));
+    for (const c of this.channels.values()) {
+      lines.push(Buffer.from(JSON.stringify({ ...c.toSnapshot(), lastAt: this.lastAt.get(c.id) })));
+    }
     return Buffer.from(lines.map((l) => l.toString('utf8')).join('\n'));
   }
 
   /** Replaces every rocket and the counters with a snapshot's. */
   restoreSnapshot(data: Buffer): void {
     this.channels.clear();
+    this.lastAt.clear();
     let start = 0;
     let first = true;
     while (start <= data.length) {
@@ -109,11 +150,15 @@ export class InMemoryRocketsStore extends RocketsStore {
       const line = data.subarray(start, end).toString('utf8');
       start = end + 1;
       if (first) {
-        Object.assign(this.counters, JSON.parse(line) as RocketsStats);
+        const counts = JSON.parse(line) as RocketsStats;
+        Object.assign(this.counters, { expiredPending: 0, deleted: 0 }, counts);
         first = false;
       } else if (line.length > 0) {
-        const c = JSON.parse(line) as RocketChannelSnapshot;
+        const c = JSON.parse(line) as RocketChannelSnapshot & { lastAt?: number };
         this.channels.set(c.id, RocketChannel.fromSnapshot(c));
+        // A snapshot from before pending expiry: its rockets count as heard from at 0, so
+        // its never-launched ones go at the first expiry pass (the same on every instance).
+        this.lastAt.set(c.id, c.lastAt ?? 0);
       }
     }
     this.changes++;

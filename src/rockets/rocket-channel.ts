@@ -113,6 +113,11 @@ export class RocketChannel {
     this.history = new FingerprintHistory(historyLimit);
   }
 
+  /** Nothing applied yet: message 1 (the launch) has not arrived. */
+  get pending(): boolean {
+    return this.next === 1;
+  }
+
   toSnapshot(): RocketChannelSnapshot {
     return {
       id: this.id,

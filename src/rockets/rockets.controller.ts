@@ -1,6 +1,7 @@
 import {
   Body,
   Controller,
+  Delete,
   Get,
   HttpCode,
   HttpStatus,
@@ -14,6 +15,7 @@ import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
   ApiBody,
+  ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
@@ -114,5 +116,39 @@ export class RocketsController {
   async get(@Param('id') id: string): Promise<RocketStateDto> {
     const { reason, ...rest } = await this.rockets.get(id);
     return reason === null ? rest : { ...rest, reason };
+  }
+
+  @Delete('rockets/:id')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiParam({
+    name: 'id',
+    description:
+      'The channel of the rocket, percent-encoded as a path segment (a `/` in it as `%2F`).',
+  })
+  @ApiOperation({
+    summary: 'Forget a rocket',
+    description:
+      'Removes its state and its buffered messages (counted as `discarded`), freeing its slot ' +
+      'under ROCKETS_MAX_CHANNELS. A message for the channel that arrives later (a resent ' +
+      'one included) starts a new rocket. Rockets that never launch also go by themselves ' +
+      'after ROCKETS_PENDING_EXPIRY_MS of silence.',
+  })
+  @ApiNoContentResponse({ description: 'Forgotten.' })
+  @ApiNotFoundResponse(
+    errorResponse(
+      404,
+      'No such rocket.',
+      'No rocket with id "193270a9-c9cf-404a-8f83-838e71d9ae67"',
+    ),
+  )
+  @ApiServiceUnavailableResponse(
+    errorResponse(
+      503,
+      'Redis mode: Redis is unreachable; nothing was changed. Retry after Retry-After seconds.',
+      'the shared state (Redis) is unreachable; nothing was changed (reconnecting)',
+    ),
+  )
+  async remove(@Param('id') id: string): Promise<void> {
+    await this.rockets.remove(id);
   }
 }

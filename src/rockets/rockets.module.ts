@@ -4,6 +4,7 @@ import { Environment } from '../config/environment';
 import { InMemoryRocketsStore } from './in-memory-rockets.store';
 import { RocketsController } from './rockets.controller';
 import { RocketsHealthIndicator } from './rockets.health';
+import { RocketsScheduler } from './rockets.scheduler';
 import { RocketsService } from './rockets.service';
 import { RocketsStore } from './rockets.store';
 import { SharedRocketsStore } from './shared-rockets.store';
@@ -14,6 +15,7 @@ import { SharedState } from '../shared-state/shared-state';
   providers: [
     RocketsPrometheus,
     RocketsService,
+    RocketsScheduler,
     RocketsHealthIndicator,
     {
       provide: RocketsStore,

@@ -35,7 +35,7 @@ export class RocketsPrometheus implements OnModuleInit {
       ['ignored', 'Messages for a rocket that had exploded.', (s) => s.ignored],
       [
         'discarded',
-        'Buffered messages dropped because their rocket exploded first.',
+        'Buffered messages dropped: their rocket exploded first, was deleted or expired.',
         (s) => s.discarded,
       ],
       ['refused', 'Messages answered 503 because a cap was full.', (s) => s.refusedForCapacity],
@@ -43,5 +43,15 @@ export class RocketsPrometheus implements OnModuleInit {
     for (const [name, help, read] of counters) {
       p.counter(`beacon_rockets_messages_${name}_total`, help, async () => read(await stats()));
     }
+    p.counter(
+      'beacon_rockets_expired_total',
+      'Rockets dropped after ROCKETS_PENDING_EXPIRY_MS without launching or receiving anything.',
+      async () => (await stats()).expiredPending,
+    );
+    p.counter(
+      'beacon_rockets_deleted_total',
+      'Rockets removed by DELETE /rockets/{id}.',
+      async () => (await stats()).deleted,
+    );
   }
 }

@@ -1,3 +1,5 @@
+import { MonotonicClock } from '../common/clock';
+import { loadEnvironment } from '../config/environment';
 import { MessageType, RocketPayload } from './rocket';
 import { InMemoryRocketsStore } from './in-memory-rockets.store';
 import { RocketsService } from './rockets.service';
@@ -20,6 +22,8 @@ describe('RocketsService.listJson', () => {
         maxBuffered: 100,
         dedupHistory: 100,
       }),
+      new MonotonicClock(),
+      loadEnvironment({}),
     );
   });
   const speeds = async () =>

@@ -1,5 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { Clock } from '../common/clock';
 import { NotFoundError } from '../common/domain-errors';
+import { Environment } from '../config/environment';
 import { MessageAccepted, SortField, SortOrder } from './rocket';
 import { RocketState } from './rocket-channel';
 import { RocketMessage } from './rocket-message';
@@ -20,10 +22,14 @@ export class RocketsService {
   /** The last list served, serialised: dashboards poll one order again and again. */
   private listCache: { key: string; version: number; json: string } | null = null;
 
-  constructor(private readonly store: RocketsStore) {}
+  constructor(
+    private readonly store: RocketsStore,
+    private readonly clock: Clock,
+    private readonly env: Environment,
+  ) {}
 
   async accept(message: RocketMessage): Promise<MessageAccepted> {
-    const out = await this.store.accept(message);
+    const out = await this.store.accept(message, this.clock.now());
     if (out.conflict) {
       this.logger.warn(
         `rocket ${message.channel}: message ${message.number} arrived again with different ` +
@@ -31,6 +37,19 @@ export class RocketsService {
       );
     }
     return { channel: message.channel, messageNumber: message.number, status: out.status };
+  }
+
+  /** DELETE /rockets/{id}: 404 when there is no such rocket. */
+  async remove(id: string): Promise<void> {
+    if (!(await this.store.remove(id))) {
+      throw new NotFoundError(`No rocket with id ${JSON.stringify(id)}`);
+    }
+  }
+
+  /** ROCKETS_PENDING_EXPIRY_MS: drops rockets that never launched and went silent (0 = never). */
+  expirePending(): Promise<number> {
+    const idleMs = this.env.ROCKETS_PENDING_EXPIRY_MS;
+    return idleMs > 0 ? this.store.expirePending(this.clock.now(), idleMs) : Promise.resolve(0);
   }
 
   async get(id: string): Promise<RocketState> {

@@ -57,8 +57,8 @@ export function rocketsStoreContract(
       const store = await make(roomy);
       expect(await store.get('nope')).toBeUndefined();
       expect(await store.list()).toEqual([]);
-      await store.accept(launch('b'));
-      await store.accept(up(3, 5, 'a'));
+      await store.accept(launch('b'), 0);
+      await store.accept(up(3, 5, 'a'), 0);
       const list = await store.list();
       expect(list.map((s) => [s.id, s.status]).sort()).toEqual([
         ['a', 'pending'],
@@ -67,15 +67,58 @@ export function rocketsStoreContract(
       expect(await store.get('b')).toMatchObject({ speed: 500, lastMessageNumber: 1 });
     });
 
+    it('forgets a rocket on remove: its buffer counted as discarded, its slot freed', async () => {
+      const store = await make({ ...roomy, maxChannels: 2 });
+      await store.accept(launch('a'), 0);
+      await store.accept(up(3, 1, 'b'), 0);
+      await store.accept(up(4, 1, 'b'), 0);
+      await expect(store.accept(launch('c'), 0)).rejects.toThrow(UnavailableError);
+      const v = await store.version();
+      expect(await store.remove('b')).toBe(true);
+      expect(await store.version()).not.toBe(v);
+      expect(await store.remove('b')).toBe(false);
+      expect(await store.get('b')).toBeUndefined();
+      expect(await store.stats()).toMatchObject({
+        channels: 1,
+        buffered: 0,
+        discarded: 2,
+        deleted: 1,
+      });
+      await expect(store.accept(launch('c'), 0)).resolves.toMatchObject({ status: 'applied' });
+      // A message for a forgotten rocket starts a new one.
+      await store.remove('a');
+      await expect(store.accept(up(2, 5, 'a'), 0)).resolves.toMatchObject({ status: 'buffered' });
+    });
+
+    it('expires rockets that never launched once silent idleMs, and no others', async () => {
+      const store = await make(roomy);
+      await store.accept(up(2, 1, 'silent'), 1000);
+      await store.accept(up(3, 1, 'silent'), 2000);
+      await store.accept(up(5, 1, 'talking'), 1000);
+      await store.accept(launch('launched'), 0);
+      await store.accept(up(6, 1, 'talking'), 4000); // received something: its clock restarts
+      expect(await store.expirePending(6999, 5000)).toBe(0);
+      expect(await store.expirePending(7000, 5000)).toBe(1);
+      expect(await store.get('silent')).toBeUndefined();
+      expect(await store.expirePending(1e9, 5000)).toBe(1);
+      expect((await store.list()).map((r) => r.id)).toEqual(['launched']);
+      expect(await store.stats()).toMatchObject({
+        channels: 1,
+        buffered: 0,
+        discarded: 4,
+        expiredPending: 2,
+      });
+    });
+
     it('changes its version when visible state changes, and only then', async () => {
       const store = await make(roomy);
       const v0 = await store.version();
-      await store.accept(up(2, 1)); // a new rocket, buffered
+      await store.accept(up(2, 1), 0); // a new rocket, buffered
       const v1 = await store.version();
       expect(v1).not.toBe(v0);
-      await store.accept(up(2, 1)); // a duplicate changes nothing
+      await store.accept(up(2, 1), 0); // a duplicate changes nothing
       expect(await store.version()).toBe(v1);
-      await store.accept(launch()); // applies 1 and the buffered 2
+      await store.accept(launch(), 0); // applies 1 and the buffered 2
       expect(await store.version()).not.toBe(v1);
       expect(await store.get('r1')).toMatchObject({ speed: 501, bufferedMessages: 0 });
     });
@@ -85,7 +128,7 @@ export function rocketsStoreContract(
       const random = rng(5);
       const history = rocketHistory('r-concurrent', 40, random);
       const messages = shuffledWithDuplicates([history], 0.5, random).map(fromWire);
-      const outcomes = await Promise.all(messages.map((m) => store.accept(m)));
+      const outcomes = await Promise.all(messages.map((m) => store.accept(m, 0)));
       const want = expectedState(history);
       expect(await store.get('r-concurrent')).toEqual({
         ...want,
@@ -99,13 +142,13 @@ export function rocketsStoreContract(
 
     it('answers 503 (UnavailableError) when a channel buffer is full, but still takes what drains it', async () => {
       const store = await make({ ...roomy, maxChannels: 10, maxBufferedPerChannel: 2 });
-      await store.accept(up(3, 1));
-      await store.accept(up(4, 1));
-      await expect(store.accept(up(5, 1))).rejects.toThrow(UnavailableError);
-      await expect(store.accept(up(3, 1))).resolves.toMatchObject({ status: 'duplicate' });
-      await expect(store.accept(launch())).resolves.toMatchObject({ status: 'applied' });
-      await expect(store.accept(up(2, 1))).resolves.toMatchObject({ applied: 3 });
-      await expect(store.accept(up(6, 1))).resolves.toMatchObject({ status: 'buffered' });
+      await store.accept(up(3, 1), 0);
+      await store.accept(up(4, 1), 0);
+      await expect(store.accept(up(5, 1), 0)).rejects.toThrow(UnavailableError);
+      await expect(store.accept(up(3, 1), 0)).resolves.toMatchObject({ status: 'duplicate' });
+      await expect(store.accept(launch(), 0)).resolves.toMatchObject({ status: 'applied' });
+      await expect(store.accept(up(2, 1), 0)).resolves.toMatchObject({ applied: 3 });
+      await expect(store.accept(up(6, 1), 0)).resolves.toMatchObject({ status: 'buffered' });
       expect(await store.stats()).toMatchObject({ buffered: 1, refusedForCapacity: 1 });
     });
 
@@ -116,11 +159,11 @@ export function rocketsStoreContract(
         maxBufferedPerChannel: 10,
         maxBuffered: 1,
       });
-      await store.accept(msg(5, 'RocketSpeedIncreased', { by: 1 }, 'a'));
-      await expect(store.accept(msg(5, 'RocketSpeedIncreased', { by: 1 }, 'b'))).rejects.toThrow(
+      await store.accept(msg(5, 'RocketSpeedIncreased', { by: 1 }, 'a'), 0);
+      await expect(store.accept(msg(5, 'RocketSpeedIncreased', { by: 1 }, 'b'), 0)).rejects.toThrow(
         /ROCKETS_MAX_BUFFERED/,
       );
-      await expect(store.accept(msg(1, 'RocketExploded', { reason: 'x' }, 'c'))).rejects.toThrow(
+      await expect(store.accept(msg(1, 'RocketExploded', { reason: 'x' }, 'c'), 0)).rejects.toThrow(
         /ROCKETS_MAX_CHANNELS/,
       );
     });
@@ -143,7 +186,7 @@ export function rocketsStoreContract(
           const retry: RocketMessage[] = [];
           for (const m of queue) {
             try {
-              await store.accept(m);
+              await store.accept(m, 0);
             } catch (err) {
               if (!(err instanceof UnavailableError)) throw err;
               retry.push(m);

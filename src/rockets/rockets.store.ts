@@ -10,6 +10,10 @@ export interface RocketsStats {
   ignored: number;
   discarded: number;
   refusedForCapacity: number;
+  /** Rockets dropped by ROCKETS_PENDING_EXPIRY_MS (never launched, silent that long). */
+  expiredPending: number;
+  /** Rockets removed by DELETE. */
+  deleted: number;
 }
 
 /**
@@ -18,8 +22,22 @@ export interface RocketsStats {
  * per channel, because its awaits could interleave two messages of one rocket.
  */
 export abstract class RocketsStore {
-  /** Applies, buffers or recognises the message. Throws `UnavailableError` when full. */
-  abstract accept(message: RocketMessage): Promise<Outcome>;
+  /**
+   * Applies, buffers or recognises the message, received at `at` (what pending expiry
+   * measures silence from). Throws `UnavailableError` when full.
+   */
+  abstract accept(message: RocketMessage, at: number): Promise<Outcome>;
+  /**
+   * Forgets a rocket, its buffered messages counted as discarded; false when there was
+   * none. A message for it that arrives later starts a new rocket.
+   */
+  abstract remove(id: string): Promise<boolean>;
+  /**
+   * Drops every rocket that never launched (message 1 never applied) and has received
+   * nothing since `at − idleMs`, its buffered messages counted as discarded; returns how
+   * many went.
+   */
+  abstract expirePending(at: number, idleMs: number): Promise<number>;
   abstract get(id: string): Promise<RocketState | undefined>;
   abstract list(): Promise<RocketState[]>;
   /**

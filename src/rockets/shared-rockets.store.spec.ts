@@ -58,6 +58,45 @@ describe('SharedRocketsStore replicas', () => {
     dedupHistory: 10_000,
   };
 
+  it('expiry and DELETE through the log: replicas forget the same rockets, whichever asks', async () => {
+    const prefix = uniquePrefix('rockets-expiry');
+    const replicas = await Promise.all([1, 2, 3].map(() => replica(prefix, limits)));
+    const [a, b, c] = replicas.map((r) => r.store);
+    const m = (channel: string, n: number): RocketMessage => ({
+      channel,
+      number: n,
+      time: '2022-02-02T19:39:05.86337+01:00',
+      type: 'RocketSpeedIncreased',
+      payload: { by: 1 },
+    });
+    await a.accept(m('old', 2), 1000);
+    await b.accept(m('fresh', 2), 1000);
+    await caughtUp(replicas);
+    // 'fresh' hears again (through c) at the same moment b asks to expire at 6000: the log
+    // orders the two, and every replica applies them in that one order.
+    const [, expired] = await Promise.all([
+      c.accept(m('fresh', 3), 5500),
+      b.expirePending(6000, 5000),
+    ]);
+    await caughtUp(replicas);
+    const ids = await Promise.all(
+      replicas.map(async (r) => (await r.store.list()).map((x) => x.id)),
+    );
+    expect(new Set(ids.map((l) => l.join()))).toEqual(new Set([ids[0].join()]));
+    expect(ids[0]).not.toContain('old');
+    expect(expired).toBeGreaterThanOrEqual(1);
+    // Nothing to expire: nothing appended.
+    const before = replicas[0].log().lastAppliedId;
+    expect(await c.expirePending(6000, 5000)).toBe(0);
+    expect(replicas[0].log().lastAppliedId).toBe(before);
+    // DELETE through one replica: gone from all.
+    expect(await a.remove('fresh')).toBe(ids[0].includes('fresh'));
+    await caughtUp(replicas);
+    for (const r of replicas) expect(await r.store.list()).toEqual([]);
+    const stats = await Promise.all(replicas.map((r) => r.store.stats()));
+    expect(new Set(stats.map((x) => JSON.stringify(x))).size).toBe(1);
+  });
+
   it.each([1, 2, 3])(
     'copies of shuffled histories sent to three replicas at once: every replica exact (seed %i)',
     async (seed) => {
@@ -72,7 +111,7 @@ describe('SharedRocketsStore replicas', () => {
       while (queue.length > 0) {
         // Every message goes to a random replica, all of them in flight at once.
         const results = await Promise.allSettled(
-          queue.map((m) => replicas[Math.floor(random() * 3)].store.accept(m)),
+          queue.map((m) => replicas[Math.floor(random() * 3)].store.accept(m, 0)),
         );
         const retry: RocketMessage[] = [];
         results.forEach((r, i) => {
@@ -107,11 +146,11 @@ describe('SharedRocketsStore replicas', () => {
     const random = rng(9);
     const histories = Array.from({ length: 4 }, (_, r) => rocketHistory(`late-${r}`, 30, random));
     for (const h of histories.map((x) => x.slice(0, 20))) {
-      for (const m of h) await first.store.accept(fromWire(m));
+      for (const m of h) await first.store.accept(fromWire(m), 0);
     }
     await eventually(() => first.log().snapshotsWritten > 0);
     for (const h of histories.map((x) => x.slice(20))) {
-      for (const m of h) await first.store.accept(fromWire(m));
+      for (const m of h) await first.store.accept(fromWire(m), 0);
     }
     const late = await replica(prefix, limits, 1000);
     expect(late.log().snapshotsLoaded).toBe(1);

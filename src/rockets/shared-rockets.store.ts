@@ -7,6 +7,21 @@ import { RocketMessage } from './rocket-message';
 import { RocketsStats, RocketsStore } from './rockets.store';
 
 /**
+ * An entry of the rockets log: a message (as it always was, with the time it arrived), or
+ * one of the two ops that forget rockets. Only messages have a `channel`.
+ */
+type RocketsOp =
+  | (RocketMessage & { at?: number })
+  | { k: 'remove'; id: string }
+  | { k: 'expire'; at: number; idle: number };
+
+type RocketsOutcome = Outcome | boolean | number;
+
+function isMessage(op: RocketsOp): op is RocketMessage & { at?: number } {
+  return 'channel' in op;
+}
+
+/**
  * Redis mode: every message is an entry of the shared rockets log, and rocket state is
  * this instance's fold of it (an `InMemoryRocketsStore`). A message is answered once this
  * instance has applied its entry, so its status (`applied`, `buffered`, `duplicate`,
@@ -16,16 +31,23 @@ import { RocketsStats, RocketsStore } from './rockets.store';
 export class SharedRocketsStore extends RocketsStore implements OnApplicationShutdown {
   private constructor(
     private readonly local: InMemoryRocketsStore,
-    private readonly log: SharedLog<RocketMessage, Outcome>,
+    private readonly log: SharedLog<RocketsOp, RocketsOutcome>,
   ) {
     super();
   }
 
   static async open(local: InMemoryRocketsStore, shared: SharedState, snapshotEveryMs: number) {
-    const log = await shared.open<RocketMessage, Outcome>(
+    const log = await shared.open<RocketsOp, RocketsOutcome>(
       'rockets',
       {
-        apply: (message) => local.accept(message),
+        apply: (op) => {
+          // An entry written before arrival times were logged counts as arriving at 0.
+          if (isMessage(op)) {
+            const { at, ...message } = op;
+            return local.accept(message, at ?? 0);
+          }
+          return op.k === 'remove' ? local.remove(op.id) : local.expirePending(op.at, op.idle);
+        },
         snapshot: () => local.toSnapshot(),
         restore: (data) => local.restoreSnapshot(data),
       },
@@ -34,8 +56,18 @@ export class SharedRocketsStore extends RocketsStore implements OnApplicationShu
     return new SharedRocketsStore(local, log);
   }
 
-  accept(message: RocketMessage): Promise<Outcome> {
-    return this.log.append(message);
+  async accept(message: RocketMessage, at: number): Promise<Outcome> {
+    return (await this.log.append({ ...message, at })) as Outcome;
+  }
+
+  async remove(id: string): Promise<boolean> {
+    return (await this.log.append({ k: 'remove', id })) as boolean;
+  }
+
+  /** Through the log, like latency's idle expiry, and appended only when there is work. */
+  async expirePending(at: number, idleMs: number): Promise<number> {
+    if (this.local.pendingIds(at, idleMs).length === 0) return 0;
+    return (await this.log.append({ k: 'expire', at, idle: idleMs })) as number;
   }
 
   get(id: string): Promise<RocketState | undefined> {

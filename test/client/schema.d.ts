@@ -406,7 +406,11 @@ export interface paths {
         get: operations["Rockets_get"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Forget a rocket
+         * @description Removes its state and its buffered messages (counted as `discarded`), freeing its slot under ROCKETS_MAX_CHANNELS. A message for the channel that arrives later (a resent one included) starts a new rocket. Rockets that never launch also go by themselves after ROCKETS_PENDING_EXPIRY_MS of silence.
+         */
+        delete: operations["Rockets_remove"];
         options?: never;
         head?: never;
         patch?: never;
@@ -3022,6 +3026,110 @@ export interface operations {
                      *       "error": "Too Many Requests",
                      *       "message": "ThrottlerException: Too Many Requests",
                      *       "statusCode": 429
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Rockets_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The channel of the rocket, percent-encoded as a path segment (a `/` in it as `%2F`). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Forgotten. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed URL: broken percent-encoding, bytes that are not UTF-8, or NUL. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Bad Request",
+                     *       "message": "The URL has broken percent-encoding or encodes bytes that are not UTF-8",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description API_KEYS is set and the request has no valid key; nothing changed. */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Unauthorized",
+                     *       "message": "An API key is required: send Authorization: Bearer <key> or X-API-Key: <key>",
+                     *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such rocket. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not Found",
+                     *       "message": "No rocket with id \"193270a9-c9cf-404a-8f83-838e71d9ae67\"",
+                     *       "statusCode": 404
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMIT_PER_MINUTE is set and this client has used its minute. */
+            429: {
+                headers: {
+                    /** @description Seconds until the client may send again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Too Many Requests",
+                     *       "message": "ThrottlerException: Too Many Requests",
+                     *       "statusCode": 429
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Redis mode: Redis is unreachable; nothing was changed. Retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Service Unavailable",
+                     *       "message": "the shared state (Redis) is unreachable; nothing was changed (reconnecting)",
+                     *       "statusCode": 503
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponseDto"];
