@@ -231,6 +231,35 @@ describe('rockets (e2e)', () => {
     expect(text).toContain('order must be one of the following values: asc, desc');
   });
 
+  it('pages with limit, following the Link header to the end; no Link without limit', async () => {
+    for (let i = 0; i < 7; i++) {
+      await post(
+        envelope(1, 'RocketLaunched', { type: 'T', launchSpeed: i % 3, mission: 'M' }, `r${i}`),
+      );
+    }
+    const whole = await fetch(`${t.baseUrl}/rockets?sort=speed&order=desc`);
+    expect(whole.headers.get('link')).toBeNull();
+    const want = ((await whole.json()) as { id: string }[]).map((r) => r.id);
+    const got: string[] = [];
+    let url: string | null = '/rockets?sort=speed&order=desc&limit=3';
+    let pages = 0;
+    while (url !== null) {
+      const res = await fetch(`${t.baseUrl}${url}`);
+      expect(res.status).toBe(200);
+      got.push(...((await res.json()) as { id: string }[]).map((r) => r.id));
+      const link = res.headers.get('link');
+      url = link === null ? null : /^<([^>]+)>; rel="next"$/.exec(link)![1];
+      if (url !== null) expect(url).toContain(`cursor=${res.headers.get('beacon-next-cursor')}`);
+      pages++;
+    }
+    expect(pages).toBe(3);
+    expect(got).toEqual(want);
+    for (const query of ['limit=0', 'limit=5001', 'limit=x', 'cursor=bm9wZQ', 'cursor=']) {
+      const res = await fetch(`${t.baseUrl}/rockets?${query}`);
+      expect([query, res.status]).toEqual([query, 400]);
+    }
+  });
+
   it('an unknown rocket is 404', async () => {
     const res = await rawRequest(t.baseUrl, 'GET', '/rockets/nope');
     expect(res.status).toBe(404);

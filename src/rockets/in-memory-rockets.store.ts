@@ -1,4 +1,5 @@
 import { UnavailableError } from '../common/domain-errors';
+import { mapInSlices } from '../common/sliced';
 import { RocketMessage } from './rocket-message';
 import { Outcome, RocketChannel, RocketChannelSnapshot, RocketState } from './rocket-channel';
 import { RocketsStats, RocketsStore } from './rockets.store';
@@ -114,8 +115,9 @@ export class InMemoryRocketsStore extends RocketsStore {
     return this.channels.get(id)?.state();
   }
 
-  async list(): Promise<RocketState[]> {
-    return Array.from(this.channels.values(), (c) => c.state());
+  /** In slices (see `mapInSlices`): a rocket that changes meanwhile shows a newer state. */
+  list(): Promise<RocketState[]> {
+    return mapInSlices(this.channels.values(), (c) => c.state());
   }
 
   async version(): Promise<number> {

@@ -76,14 +76,34 @@ export class RocketsController {
 
   @Get('rockets')
   @ApiOperation({
-    summary: 'All rockets, sorted',
-    description: 'Default order: id ascending. Ties break by id; missing values sort last.',
+    summary: 'All rockets, sorted (or one page of them)',
+    description:
+      'Default order: id ascending. Ties break by id; missing values sort last. With `limit`, ' +
+      'one page, and while more follow a `Link` header with the next page URL and its ' +
+      '`Beacon-Next-Cursor`.',
   })
-  @ApiOkResponse({ type: RocketSummaryDto, isArray: true, description: 'Every rocket.' })
+  @ApiOkResponse({
+    type: RocketSummaryDto,
+    isArray: true,
+    description: 'Every rocket, or the page asked for.',
+    headers: {
+      Link: {
+        description:
+          'With `limit`, while more rockets follow: `</rockets?…&cursor=…>; rel="next"`.',
+        schema: { type: 'string' },
+      },
+      'Beacon-Next-Cursor': {
+        description: 'With `limit`, while more rockets follow: the next page `cursor`.',
+        schema: { type: 'string' },
+      },
+    },
+  })
   @ApiBadRequestResponse(
-    errorResponse(400, 'Unknown sort field or order.', [
-      'sort must be one of the following values: id, type, speed, mission, status, updatedAt',
-    ]),
+    errorResponse(
+      400,
+      'Unknown sort field or order, a bad limit or a cursor not from this order.',
+      ['sort must be one of the following values: id, type, speed, mission, status, updatedAt'],
+    ),
   )
   async list(
     @Query() query: ListRocketsQueryDto,
@@ -92,7 +112,23 @@ export class RocketsController {
     // Serialised by the service and reused while nothing changed: 10,000 rockets are
     // about 1.3 MB of JSON, and building it was most of this endpoint's time.
     res.type('application/json');
-    return this.rockets.listJson(query.sort, query.order);
+    const { json, next } = await this.rockets.listPage(
+      query.sort,
+      query.order,
+      query.limit,
+      query.cursor,
+    );
+    if (next !== null) {
+      const params = new URLSearchParams({
+        ...(query.sort ? { sort: query.sort } : {}),
+        ...(query.order ? { order: query.order } : {}),
+        limit: String(query.limit ?? ''),
+        cursor: next,
+      });
+      res.setHeader('Link', `</rockets?${params.toString()}>; rel="next"`);
+      res.setHeader('Beacon-Next-Cursor', next);
+    }
+    return json;
   }
 
   @Get('rockets/:id')

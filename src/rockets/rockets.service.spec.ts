@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../common/domain-errors';
 import { MonotonicClock } from '../common/clock';
 import { loadEnvironment } from '../config/environment';
 import { MessageType, RocketPayload } from './rocket';
@@ -50,5 +51,73 @@ describe('RocketsService.listJson', () => {
     expect(await service.listJson('id', 'asc')).toBe(
       JSON.stringify(await service.list('id', 'asc')),
     );
+  });
+});
+
+describe('RocketsService pages', () => {
+  let service: RocketsService;
+  beforeAll(async () => {
+    service = new RocketsService(
+      new InMemoryRocketsStore({
+        maxChannels: 20_000,
+        maxBufferedPerChannel: 10,
+        maxBuffered: 20_000,
+        dedupHistory: 16,
+      }),
+      new MonotonicClock(),
+      loadEnvironment({}),
+    );
+    for (let i = 0; i < 10_000; i++) {
+      const id = `r${String((i * 7919) % 10_000).padStart(5, '0')}`;
+      // Every third never launches (no type, mission or speed: sorts last); speeds repeat.
+      if (i % 3 === 0) await service.accept(msg(id, 2, 'RocketSpeedIncreased', { by: 1 }));
+      else
+        await service.accept(
+          msg(id, 1, 'RocketLaunched', { type: `T${i % 4}`, launchSpeed: i % 50, mission: 'M' }),
+        );
+    }
+  });
+
+  it.each([
+    ['id', 'asc'],
+    ['speed', 'desc'],
+    ['type', 'asc'],
+    ['mission', 'desc'],
+    ['updatedAt', 'asc'],
+  ] as const)('walks every rocket once, in list() order, by %s %s', async (sort, order) => {
+    const all = await service.list(sort, order);
+    expect(all).toHaveLength(10_000);
+    const walked: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await service.listPage(sort, order, 999, cursor);
+      walked.push(...(JSON.parse(page.json) as { id: string }[]).map((r) => r.id));
+      cursor = page.next ?? undefined;
+      pages++;
+    } while (cursor !== undefined);
+    expect(pages).toBe(11);
+    expect(walked).toEqual(all.map((r) => r.id));
+  });
+
+  it('refuses a cursor from another order, or one it never gave out', async () => {
+    const { next } = await service.listPage('speed', 'desc', 10);
+    await expect(service.listPage('speed', 'asc', 10, next!)).rejects.toThrow(
+      /sort=speed&order=desc/,
+    );
+    await expect(service.listPage('id', 'asc', 10, 'bm9wZQ')).rejects.toThrow(/cursor is not one/);
+    await expect(service.listPage('id', 'asc', 10, '%%%')).rejects.toThrow(InvalidArgumentError);
+  });
+
+  it('builds a large list without holding the event loop for its whole time', async () => {
+    await service.accept(
+      msg('fresh', 1, 'RocketLaunched', { type: 'X', launchSpeed: 1, mission: 'M' }),
+    );
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 0);
+    const json = await service.listJson('speed', 'asc');
+    clearInterval(timer);
+    expect(JSON.parse(json)).toHaveLength(10_001);
+    expect(ticks).toBeGreaterThan(0);
   });
 });

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../common/clock';
-import { NotFoundError } from '../common/domain-errors';
+import { InvalidArgumentError, NotFoundError } from '../common/domain-errors';
+import { mapInSlices, sortInSlices, stringifyInSlices } from '../common/sliced';
 import { Environment } from '../config/environment';
 import { MessageAccepted, SortField, SortOrder } from './rocket';
 import { RocketState } from './rocket-channel';
@@ -16,11 +17,81 @@ export type RocketSummary = Pick<
 const cmp = (a: string | number | null, b: string | number | null): number =>
   a === b ? 0 : a === null ? 1 : b === null ? -1 : a < b ? -1 : 1;
 
+type Key = string | number | null;
+interface Keyed {
+  s: RocketSummary;
+  key: Key;
+}
+interface ListCache {
+  key: string;
+  version: number;
+  items: Keyed[];
+  json: string | null;
+}
+interface Cursor {
+  sort: SortField;
+  order: SortOrder;
+  key: Key;
+  id: string;
+}
+
+function summary(s: RocketState): RocketSummary {
+  return {
+    id: s.id,
+    type: s.type,
+    speed: s.speed,
+    mission: s.mission,
+    status: s.status,
+    updatedAt: s.updatedAt,
+  };
+}
+
+function sortKey(s: RocketState, sort: SortField): Key {
+  return sort === 'updatedAt' ? (s.updatedAt === null ? null : Date.parse(s.updatedAt)) : s[sort];
+}
+
+/** Missing keys last in both orders; ties by id, ascending. */
+function comparator(order: SortOrder): (a: Keyed, b: Keyed) => number {
+  const sign = order === 'asc' ? 1 : -1;
+  return (a, b) => {
+    if (a.key === null || b.key === null) return cmp(a.key, b.key) || cmp(a.s.id, b.s.id);
+    return sign * cmp(a.key, b.key) || cmp(a.s.id, b.s.id);
+  };
+}
+
+/** Opaque to clients: base64url of where the page ended, in which order. */
+function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify([c.sort, c.order, c.key, c.id])).toString('base64url');
+}
+
+function decodeCursor(text: string, sort: SortField, order: SortOrder): Cursor {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+  } catch {
+    parsed = null;
+  }
+  const ok =
+    Array.isArray(parsed) &&
+    parsed.length === 4 &&
+    typeof parsed[3] === 'string' &&
+    (parsed[2] === null || typeof parsed[2] === 'string' || typeof parsed[2] === 'number');
+  if (!ok) throw new InvalidArgumentError('cursor is not one this service gave out');
+  const [s, o, key, id] = parsed as [string, string, Key, string];
+  if (s !== sort || o !== order) {
+    throw new InvalidArgumentError(
+      `cursor belongs to sort=${s}&order=${o}; ask for the same order it came from`,
+    );
+  }
+  return { sort, order, key, id };
+}
+
 @Injectable()
 export class RocketsService {
   private readonly logger = new Logger('Rockets');
-  /** The last list served, serialised: dashboards poll one order again and again. */
-  private listCache: { key: string; version: number; json: string } | null = null;
+  /** The last list served, sorted (and serialised once asked for whole). */
+  private listCache: ListCache | null = null;
+  private building: { key: string; version: number; done: Promise<ListCache> } | null = null;
 
   constructor(
     private readonly store: RocketsStore,
@@ -61,40 +132,86 @@ export class RocketsService {
   /**
    * Sorted by `sort`, then by id, so the order is total and repeatable. `updatedAt`
    * sorts by instant, not by text (offsets differ). Missing values (a rocket not yet
-   * launched has no type or mission) sort last in both orders.
+   * launched has no type or mission) sort last in both orders. Built in slices: 100,000
+   * rockets never hold up other requests for more than a slice's time.
    */
   async list(sort: SortField = 'id', order: SortOrder = 'asc'): Promise<RocketSummary[]> {
-    const sign = order === 'asc' ? 1 : -1;
-    const keyed = (await this.store.list()).map((s) => ({
-      s,
-      key: sort === 'updatedAt' ? (s.updatedAt === null ? null : Date.parse(s.updatedAt)) : s[sort],
-    }));
-    keyed.sort((a, b) => {
-      if (a.key === null || b.key === null) return cmp(a.key, b.key) || cmp(a.s.id, b.s.id);
-      return sign * cmp(a.key, b.key) || cmp(a.s.id, b.s.id);
-    });
-    return keyed.map(({ s }) => ({
-      id: s.id,
-      type: s.type,
-      speed: s.speed,
-      mission: s.mission,
-      status: s.status,
-      updatedAt: s.updatedAt,
-    }));
+    return (await this.sorted(sort, order)).map((k) => k.s);
   }
 
   /**
-   * `list()` as JSON text, reused while no rocket has changed. One entry only, so memory
-   * stays at one serialised list (about 130 bytes per rocket).
+   * One page of `list()` as JSON text, and the cursor of the next page (null on the last).
+   * Without `limit`, every rocket (the seed's answer). The whole sorted list and its JSON
+   * are kept while no rocket changes (one entry: dashboards poll one order again and
+   * again), so a repeated request costs no sorting and, unpaged, no serialising.
    */
+  async listPage(
+    sort: SortField = 'id',
+    order: SortOrder = 'asc',
+    limit?: number,
+    cursor?: string,
+  ): Promise<{ json: string; next: string | null }> {
+    const entry = await this.cached(sort, order);
+    if (limit === undefined && cursor === undefined) {
+      entry.json ??= await stringifyInSlices(entry.items.map((k) => k.s));
+      return { json: entry.json, next: null };
+    }
+    const from =
+      cursor === undefined ? 0 : this.after(entry.items, decodeCursor(cursor, sort, order), order);
+    const page = entry.items.slice(from, from + (limit ?? entry.items.length));
+    const last = page.at(-1);
+    const more = from + page.length < entry.items.length;
+    return {
+      json: JSON.stringify(page.map((k) => k.s)),
+      next: more && last ? encodeCursor({ sort, order, key: last.key, id: last.s.id }) : null,
+    };
+  }
+
+  /** `listPage()` without paging: every rocket, as JSON. */
   async listJson(sort: SortField = 'id', order: SortOrder = 'asc'): Promise<string> {
+    return (await this.listPage(sort, order)).json;
+  }
+
+  private async cached(sort: SortField, order: SortOrder): Promise<ListCache> {
     const key = `${sort}:${order}`;
     const version = await this.store.version();
     const hit = this.listCache;
-    if (hit && hit.key === key && hit.version === version) return hit.json;
-    const json = JSON.stringify(await this.list(sort, order));
-    this.listCache = { key, version, json };
-    return json;
+    if (hit && hit.key === key && hit.version === version) return hit;
+    // A build already running for this very state: share it.
+    const building = this.building;
+    if (building && building.key === key && building.version === version) return building.done;
+    const done = this.sorted(sort, order).then((items) => {
+      const entry: ListCache = { key, version, items, json: null };
+      if (this.building?.done === done) this.building = null;
+      // Kept under the version it began at: if a rocket changed meanwhile, the next
+      // request sees a new version and builds again.
+      this.listCache = entry;
+      return entry;
+    });
+    this.building = { key, version, done };
+    return done;
+  }
+
+  private async sorted(sort: SortField, order: SortOrder): Promise<Keyed[]> {
+    const keyed = await mapInSlices(await this.store.list(), (s) => ({
+      s: summary(s),
+      key: sortKey(s, sort),
+    }));
+    return sortInSlices(keyed, comparator(order));
+  }
+
+  /** The index of the first rocket after the cursor's in this order. */
+  private after(items: Keyed[], c: Cursor, order: SortOrder): number {
+    const compare = comparator(order);
+    const probe: Keyed = { key: c.key, s: { id: c.id } as RocketSummary };
+    let lo = 0;
+    let hi = items.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compare(items[mid], probe) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   stats(): Promise<RocketsStats> {

@@ -380,8 +380,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * All rockets, sorted
-         * @description Default order: id ascending. Ties break by id; missing values sort last.
+         * All rockets, sorted (or one page of them)
+         * @description Default order: id ascending. Ties break by id; missing values sort last. With `limit`, one page, and while more follow a `Link` header with the next page URL and its `Beacon-Next-Cursor`.
          */
         get: operations["Rockets_list"];
         put?: never;
@@ -2872,6 +2872,10 @@ export interface operations {
                 sort?: "id" | "type" | "speed" | "mission" | "status" | "updatedAt";
                 /** @description The sort order. */
                 order?: "asc" | "desc";
+                /** @description At most this many rockets, and a `Link: <…>; rel="next"` header (and `Beacon-Next-Cursor`) while more follow. Without it: every rocket, as the seed answers. */
+                limit?: number;
+                /** @description Where the previous page ended: the `Beacon-Next-Cursor` it came with. Valid for the same `sort` and `order` only; rockets that change between pages may move across it. */
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -2879,16 +2883,20 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Every rocket. */
+            /** @description Every rocket, or the page asked for. */
             200: {
                 headers: {
+                    /** @description With `limit`, while more rockets follow: the next page `cursor`. */
+                    "Beacon-Next-Cursor"?: string;
+                    /** @description With `limit`, while more rockets follow: `</rockets?…&cursor=…>; rel="next"`. */
+                    Link?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["RocketSummaryDto"][];
                 };
             };
-            /** @description Unknown sort field or order. */
+            /** @description Unknown sort field or order, a bad limit or a cursor not from this order. */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
-import { IsIn, IsOptional } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
 import {
   ROCKET_STATUSES,
   RocketStatus,
@@ -86,6 +87,9 @@ export class RocketSummaryDto extends PickType(RocketStateDto, [
   'updatedAt',
 ] as const) {}
 
+/** Largest `limit` of `GET /rockets`: one page is serialised at once, so it stays small. */
+export const MAX_PAGE = 5000;
+
 export class ListRocketsQueryDto {
   @ApiPropertyOptional({
     enum: SORT_FIELDS,
@@ -100,4 +104,31 @@ export class ListRocketsQueryDto {
   @IsOptional()
   @IsIn(SORT_ORDERS)
   order?: SortOrder;
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_PAGE,
+    description:
+      'At most this many rockets, and a `Link: <…>; rel="next"` header (and `Beacon-Next-Cursor`) ' +
+      'while more follow. Without it: every rocket, as the seed answers.',
+  })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_PAGE)
+  limit?: number;
+
+  @ApiPropertyOptional({
+    minLength: 1,
+    maxLength: 1024,
+    description:
+      'Where the previous page ended: the `Beacon-Next-Cursor` it came with. Valid for the ' +
+      'same `sort` and `order` only; rockets that change between pages may move across it.',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 1024)
+  cursor?: string;
 }
