@@ -6,7 +6,7 @@
  *
  * BENCH_DURATION (s, default 10) and BENCH_CONNECTIONS (default 50) tune the runs;
  * BENCH_ROUNDS (default 3) alternating rounds for baseline comparisons;
- * BENCH_ONLY=idle,post,prometheus,read,batch,memory,counter,counter-io,counter-load,rockets-program,
+ * BENCH_ONLY=idle,post,prometheus,hardening,read,batch,memory,counter,counter-io,counter-load,rockets-program,
  * rockets-keepalive,rockets-list,stream-history,stream-ingest,udp,statsd,rows,ws,shared,
  * shared-lag,shared-catchup,shared-stream,shared-ws runs only those.
  */
@@ -31,7 +31,15 @@ import { catchUp, redisEnv, replicationLag, sharedThroughput } from './shared';
 import { sharedStreamQueries } from './shared-stream';
 import { uniquePrefix, dropPrefix } from '../test/helpers/redis';
 import { LOCAL_DATABASE_URL } from '../test/helpers/postgres';
-import { LoadResult, Server, load, randomBatchBody, randomLatencyBody, startServer } from './lib';
+import {
+  LoadResult,
+  Server,
+  cpuSeconds,
+  load,
+  randomBatchBody,
+  randomLatencyBody,
+  startServer,
+} from './lib';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -314,6 +322,63 @@ async function main(): Promise<void> {
       row('POST /metrics/{id}/latency, exposition on, scraped every 1 s', r, on.rssMb(), {
         vs: `${((100 * r.rps) / b.rps).toFixed(1)}% of exposition off`,
         note: `median of ${ROUNDS}: ${onRuns.map((x) => Math.round(x.rps)).join(', ')}; ${scrapes} scrapes of ${scrapeBytes.toLocaleString('en-US')} B`,
+      });
+      await Promise.all([off.stop(), on.stop()]);
+    }
+
+    if (wanted('hardening')) {
+      // What issue 16's checks cost the hot path: helmet, the Host allowlist and the API
+      // key check all on (a key sent and checked) against all three off, in alternating
+      // rounds. Both sides get the same request, Authorization header included.
+      const key = 'bench-key-0123456789abcdef';
+      const off = await startBeacon({ SECURITY_HEADERS: 'false', ALLOWED_HOSTS: '*' });
+      const on = await startBeacon({ API_KEYS: key });
+      const keyed = { ...json, authorization: `Bearer ${key}` };
+      const post = (server: Server) =>
+        load({
+          url: `${server.url}/metrics/bench/latency`,
+          method: 'POST',
+          headers: keyed,
+          connections: CONNECTIONS,
+          duration: DURATION,
+          requests: [{ setupRequest: (req) => ({ ...req, body: randomLatencyBody() }) }],
+        });
+      // Also the server's own CPU per request at a fixed 2,000/s: saturated throughput
+      // includes the load generator parsing 11 more headers on the same two cores.
+      const cpu = async (server: Server) => {
+        const before = cpuSeconds(server.child.pid!);
+        const res = await load({
+          url: `${server.url}/metrics/bench/latency`,
+          method: 'POST',
+          headers: keyed,
+          connections: 10,
+          overallRate: 2000,
+          duration: DURATION,
+          warmup: 0,
+          requests: [{ setupRequest: (req) => ({ ...req, body: randomLatencyBody() }) }],
+        });
+        return ((cpuSeconds(server.child.pid!) - before) * 1e6) / res.total;
+      };
+      const offRuns: LoadResult[] = [];
+      const onRuns: LoadResult[] = [];
+      const offCpu: number[] = [];
+      const onCpu: number[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        offRuns.push(await post(off));
+        onRuns.push(await post(on));
+        offCpu.push(await cpu(off));
+        onCpu.push(await cpu(on));
+      }
+      const b = median(offRuns);
+      const r = median(onRuns);
+      const mid = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+      const us = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(', ');
+      row('POST /metrics/{id}/latency, no helmet, any Host, no keys', b, off.rssMb(), {
+        note: `median of ${ROUNDS}: ${offRuns.map((x) => Math.round(x.rps)).join(', ')}; server CPU ${mid(offCpu).toFixed(1)} µs/request at 2,000/s (${us(offCpu)})`,
+      });
+      row('POST /metrics/{id}/latency, helmet + Host check + API key', r, on.rssMb(), {
+        vs: `${((100 * r.rps) / b.rps).toFixed(1)}% of all three off; CPU ${((100 * mid(onCpu)) / mid(offCpu)).toFixed(1)}%`,
+        note: `median of ${ROUNDS}: ${onRuns.map((x) => Math.round(x.rps)).join(', ')}; server CPU ${mid(onCpu).toFixed(1)} µs/request at 2,000/s (${us(onCpu)})`,
       });
       await Promise.all([off.stop(), on.stop()]);
     }

@@ -2,14 +2,12 @@ import { INestApplication } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
-import helmet from 'helmet';
 import {
-  declaredSizeLimit,
   hostAllowed,
-  hostAllowlist,
   jsonDepthLimit,
   parsesJsonBody,
-  urlEncodingCheck,
+  requestGate,
+  securityHeaders,
 } from './common/http-input';
 import { ApiKeys } from './common/api-keys';
 import { BeaconNestLogger } from './common/nest-logger';
@@ -26,24 +24,16 @@ export function configureApp(app: INestApplication): void {
   const env = app.get(Environment);
   express.useLogger(new BeaconNestLogger(app.get(Logger)));
   const keys = app.get(ApiKeys);
-  // In this order, ahead of every route: the Host, the headers of every answer, the API
-  // key, a declared size, the URL's encoding, then the body (JSON only, never for
-  // GET/HEAD/DELETE/OPTIONS) and its depth. A request refused here is never parsed.
-  if (env.allowedHosts !== null) express.use(hostAllowlist(env.allowedHosts));
-  if (env.SECURITY_HEADERS) {
-    express.use(
-      helmet({
-        // Plain HTTP on loopback by default: no HSTS, and no upgrade of the dashboard's
-        // requests to an https that is not there. The rest of helmet's CSP holds for
-        // Swagger UI and the dashboard (scripts and styles from 'self' only).
-        strictTransportSecurity: false,
-        contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
-      }),
-    );
-  }
-  if (keys.enabled) express.use(keys.middleware());
-  express.use(declaredSizeLimit(env.bodyLimitBytes));
-  express.use(urlEncodingCheck());
+  // Ahead of every route: the gate (headers, Host, key, declared size, URL encoding),
+  // then the body (JSON only, never for GET/HEAD/DELETE/OPTIONS) and its depth.
+  express.use(
+    requestGate({
+      headers: env.SECURITY_HEADERS ? securityHeaders() : [],
+      hosts: env.allowedHosts,
+      keys: keys.enabled ? keys : null,
+      bodyLimitBytes: env.bodyLimitBytes,
+    }),
+  );
   express.useBodyParser('json', { limit: env.bodyLimitBytes, type: parsesJsonBody });
   express.use(jsonDepthLimit(env.BODY_MAX_DEPTH));
   const server = express.getHttpServer();

@@ -224,8 +224,15 @@ describe('Host allowlist and headers (e2e)', () => {
   });
 
   it("puts helmet's headers on answers, errors and Swagger UI alike", async () => {
-    for (const path of ['/health/live', '/metrics/none', '/swagger', '/']) {
-      const { headers } = await withHost(path, '127.0.0.1');
+    const cases = [
+      ['/health/live', '127.0.0.1'],
+      ['/metrics/none', '127.0.0.1'],
+      ['/swagger', '127.0.0.1'],
+      ['/', '127.0.0.1'],
+      ['/health', 'rebound.example'], // the 403 of the Host check
+    ];
+    for (const [path, host] of cases) {
+      const { headers } = await withHost(path, host);
       expect({ path, csp: headers['content-security-policy'] }).toEqual({
         path,
         csp: expect.stringContaining("script-src 'self'"),
@@ -234,5 +241,42 @@ describe('Host allowlist and headers (e2e)', () => {
       expect(headers['x-frame-options']).toBe('SAMEORIGIN');
       expect(headers['strict-transport-security']).toBeUndefined();
     }
+  });
+});
+
+describe('heavy reads (e2e)', () => {
+  let t: TestApp;
+  let schema: TestSchema;
+  beforeAll(async () => {
+    schema = await freshSchema('beacon_heavy');
+    t = await startTestApp({
+      API_METRICS_ENABLED: 'true',
+      DATABASE_URL: schema.url,
+      API_METRICS_QUERY_TIMEOUT_MS: '300',
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await t.close();
+    await schema.drop();
+  });
+
+  it('a read past API_METRICS_QUERY_TIMEOUT_MS is cancelled and answered 503 saying so; the database stays up', async () => {
+    expect((await fetch(`${t.baseUrl}/api-metrics/percentiles`)).status).toBe(200);
+    // A read that cannot finish: the table is locked by another session.
+    await schema.query('BEGIN');
+    await schema.query('LOCK TABLE api_metrics IN ACCESS EXCLUSIVE MODE');
+    try {
+      const res = await fetch(`${t.baseUrl}/api-metrics/percentiles?minutes=60`);
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('5');
+      expect(((await res.json()) as { message: string }).message).toMatch(
+        /ran past API_METRICS_QUERY_TIMEOUT_MS \(300 ms\) and was cancelled/,
+      );
+      // The probe runs on the writer's connection: the database is not marked down.
+      expect((await fetch(`${t.baseUrl}/health/ready`)).status).toBe(200);
+    } finally {
+      await schema.query('ROLLBACK');
+    }
+    expect((await fetch(`${t.baseUrl}/api-metrics/percentiles`)).status).toBe(200);
   });
 });

@@ -14,7 +14,7 @@ import { LiveFeed } from './live-feed';
 import { LiveRelay } from './live-relay';
 import { MetricsUdpListener } from './metrics-udp.listener';
 import { SqlApiMetricsStore } from './sql-api-metrics.store';
-import { EngineEvents, openEmbedded, openPostgres } from './sql-engine';
+import { EngineOptions, openEmbedded, openPostgres } from './sql-engine';
 import { WriteQueue } from './write-queue';
 
 @Module({
@@ -34,7 +34,8 @@ import { WriteQueue } from './write-queue';
       provide: ApiMetricsStore,
       useFactory: (env: Environment) => {
         const logger = new Logger('PostgreSQL');
-        const events: EngineEvents = {
+        const events: EngineOptions = {
+          readTimeoutMs: env.API_METRICS_QUERY_TIMEOUT_MS,
           onIdleError: (err) => logger.warn(`idle connection lost: ${err.message}`),
           onServerLog: (line) => logger.warn(line),
           onServerStarted: (server) =>

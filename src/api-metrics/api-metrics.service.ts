@@ -11,6 +11,7 @@ import { ApiMetricRecord, MethodName } from './api-metric';
 import { ApiMetricsStore, PercentileResult, StoreInfo } from './api-metrics.store';
 import { LiveFeed } from './live-feed';
 import { LiveRelay } from './live-relay';
+import { QUERY_CANCELED } from './sql-engine';
 import { WriteQueue, WriteQueueStats } from './write-queue';
 
 /** Records from further ahead than this are a sender's broken clock, not data. */
@@ -227,6 +228,14 @@ export class ApiMetricsService implements OnModuleInit, OnApplicationShutdown {
       await this.open();
       return await query(this.store);
     } catch (err) {
+      if ((err as { code?: unknown }).code === QUERY_CANCELED) {
+        // The database answered, just not in time: say so, not "unavailable".
+        throw new UnavailableError(
+          `the query ran past API_METRICS_QUERY_TIMEOUT_MS (${this.env.API_METRICS_QUERY_TIMEOUT_MS} ms) ` +
+            'and was cancelled: ask for a shorter window, or retry when the database is less busy',
+          5,
+        );
+      }
       this.logger.warn(`api-metrics query failed: ${errorText(err)}`);
       throw new UnavailableError('the api-metrics database is unavailable; retry shortly', 5);
     }

@@ -74,7 +74,7 @@ export class SqlApiMetricsStore extends ApiMetricsStore {
 
   async ping(): Promise<void> {
     await this.open();
-    await this.query('SELECT 1');
+    await this.write('SELECT 1');
   }
 
   connection(): 'up' | 'down' | 'opening' {
@@ -98,7 +98,7 @@ export class SqlApiMetricsStore extends ApiMetricsStore {
       responseTimes[i] = r.responseTimeMs;
     }
     try {
-      await this.query(
+      await this.write(
         `INSERT INTO api_metrics (time, route, method, status_code, response_time_ms)
          SELECT ${AT('u.t')}, u.route, u.method, u.status, u.rt
          FROM unnest($1::float8[], $2::text[], $3::text[], $4::int[], $5::float8[])
@@ -161,7 +161,7 @@ export class SqlApiMetricsStore extends ApiMetricsStore {
   }
 
   async pruneOlderThan(cutoffMs: number): Promise<number> {
-    const rows = await this.query<{ n: number }>(
+    const rows = await this.write<{ n: number }>(
       `WITH gone AS (DELETE FROM api_metrics WHERE time < ${AT('$1')} RETURNING 1)
        SELECT count(*)::int AS n FROM gone`,
       [cutoffMs],
@@ -178,7 +178,7 @@ export class SqlApiMetricsStore extends ApiMetricsStore {
 
   /** Turns the table into a hypertable with a retention policy when TimescaleDB is there. */
   private async enableTimescale(db: SqlEngine): Promise<boolean> {
-    const [available] = await db.query<{ installed: boolean }>(
+    const [available] = await db.write<{ installed: boolean }>(
       `SELECT installed_version IS NOT NULL AS installed
        FROM pg_available_extensions WHERE name = 'timescaledb'`,
     );
@@ -192,22 +192,32 @@ export class SqlApiMetricsStore extends ApiMetricsStore {
         return false;
       }
     }
-    await db.query(
+    await db.write(
       `SELECT create_hypertable('api_metrics', 'time', if_not_exists => TRUE, migrate_data => TRUE)`,
     );
     // Replaced each start so a changed API_METRICS_RETENTION takes effect.
-    await db.query(`SELECT remove_retention_policy('api_metrics', if_exists => TRUE)`);
-    await db.query(`SELECT add_retention_policy('api_metrics', $1::interval)`, [
+    await db.write(`SELECT remove_retention_policy('api_metrics', if_exists => TRUE)`);
+    await db.write(`SELECT add_retention_policy('api_metrics', $1::interval)`, [
       `${Math.round(this.retentionMs / 1000)} seconds`,
     ]);
     return true;
   }
 
-  /** Every statement after open goes through here, so `connection()` follows each outcome. */
+  /**
+   * Every statement after open goes through one of these two, so `connection()` follows
+   * each outcome: reads on the readers' connections (with statement_timeout), writes and
+   * the probe on the writer's.
+   */
   private query<T>(sql: string, params?: unknown[]): Promise<T[]> {
     const engine = this.engine;
     if (!engine || !this.info) throw new Error('api-metrics database is not open');
     return this.reach(() => engine.query<T>(sql, params));
+  }
+
+  private write<T>(sql: string, params?: unknown[]): Promise<T[]> {
+    const engine = this.engine;
+    if (!engine || !this.info) throw new Error('api-metrics database is not open');
+    return this.reach(() => engine.write<T>(sql, params));
   }
 
   /** Runs `work` against the database, noting whether the database answered. */

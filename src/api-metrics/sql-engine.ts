@@ -9,7 +9,13 @@ import { EmbeddedPostgres, startEmbeddedPostgres } from './embedded-postgres';
  */
 export interface SqlEngine {
   readonly name: 'embedded' | 'postgresql';
+  /** A read, on the readers' connections, cancelled by the server past `readTimeoutMs`. */
   query<T>(sql: string, params?: unknown[]): Promise<T[]>;
+  /**
+   * A write (or the health probe), on the writer's own connection: however many heavy
+   * reads run, they cannot take it, so ingest and probes never queue behind them.
+   */
+  write<T>(sql: string, params?: unknown[]): Promise<T[]>;
   /** Several statements, no parameters, in one round trip (migrations). */
   exec(sql: string): Promise<void>;
   close(): Promise<void>;
@@ -29,8 +35,19 @@ export interface EngineEvents {
   onServerStarted?: (server: EmbeddedPostgres) => void;
 }
 
+export interface EngineOptions extends EngineEvents {
+  /** The readers' `statement_timeout`: a read running longer is cancelled (SQLSTATE 57014). */
+  readTimeoutMs?: number;
+}
+
+/** SQLSTATE of a statement the server cancelled (statement_timeout). */
+export const QUERY_CANCELED = '57014';
+
 /** Starts the embedded PostgreSQL under `dataDir` and opens a pool on it; close() stops both. */
-export async function openEmbedded(dataDir: string, events: EngineEvents = {}): Promise<SqlEngine> {
+export async function openEmbedded(
+  dataDir: string,
+  events: EngineOptions = {},
+): Promise<SqlEngine> {
   const server = await startEmbeddedPostgres({
     dir: join(dataDir, EMBEDDED_DIR),
     onLog: events.onServerLog,
@@ -46,38 +63,57 @@ export async function openEmbedded(dataDir: string, events: EngineEvents = {}): 
   };
 }
 
-export function openPostgres(url: string, events: EngineEvents = {}): SqlEngine {
+export function openPostgres(url: string, events: EngineOptions = {}): SqlEngine {
   return poolEngine('postgresql', { connectionString: url }, events);
 }
 
-function poolEngine(name: SqlEngine['name'], config: PoolConfig, events: EngineEvents): SqlEngine {
-  const pool = new Pool({
+/** Connections for reads; the writer has one more of its own. */
+const READERS = 3;
+
+function poolEngine(
+  name: SqlEngine['name'],
+  config: PoolConfig,
+  options: EngineOptions,
+): SqlEngine {
+  const base: PoolConfig = {
     ...config,
-    max: 4,
     // A database that stops answering must fail the call, not hang the writer forever.
     connectionTimeoutMillis: 5000,
     query_timeout: 30_000,
     idleTimeoutMillis: 10_000,
-    application_name: 'beacon',
+  };
+  const readTimeoutMs = options.readTimeoutMs ?? 10_000;
+  const readers = new Pool({
+    ...base,
+    max: READERS,
+    application_name: 'beacon-reader',
+    statement_timeout: readTimeoutMs,
+    // The server cancels at statement_timeout; the client gives up a little later.
+    query_timeout: readTimeoutMs + 5000,
   });
-  // Without a listener an idle connection dropped by the server would crash the process.
-  pool.on('error', (err) => events.onIdleError?.(err));
+  const writer = new Pool({ ...base, max: 1, application_name: 'beacon-writer' });
   // pool.end() resolves once it has asked every connection to end, not once they have;
   // closing waits for the last one, so a server stopped right after sees no live session.
   let open = 0;
   let allGone: (() => void) | null = null;
-  pool.on('connect', () => open++);
-  pool.on('remove', () => {
-    if (--open === 0) allGone?.();
-  });
+  for (const pool of [readers, writer]) {
+    // Without a listener an idle connection dropped by the server would crash the process.
+    pool.on('error', (err) => options.onIdleError?.(err));
+    pool.on('connect', () => open++);
+    pool.on('remove', () => {
+      if (--open === 0) allGone?.();
+    });
+  }
   return {
     name,
     query: async <T>(sql: string, params?: unknown[]) =>
-      (await pool.query(sql, params)).rows as T[],
+      (await readers.query(sql, params)).rows as T[],
+    write: async <T>(sql: string, params?: unknown[]) =>
+      (await writer.query(sql, params)).rows as T[],
     exec: async (sql) => {
       // A dedicated connection: a failed multi-statement string leaves its session in an
       // aborted transaction, and such a connection must be destroyed, not reused.
-      const client = await pool.connect();
+      const client = await writer.connect();
       try {
         await client.query(sql);
         client.release();
@@ -88,7 +124,7 @@ function poolEngine(name: SqlEngine['name'], config: PoolConfig, events: EngineE
     },
     close: async () => {
       const gone = open === 0 ? Promise.resolve() : new Promise<void>((r) => (allGone = r));
-      await pool.end();
+      await Promise.all([readers.end(), writer.end()]);
       // Bounded, so a connection that never says goodbye cannot hold shutdown.
       await Promise.race([gone, sleep(CLOSE_WAIT_MS, undefined, { ref: false })]);
     },

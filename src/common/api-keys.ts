@@ -1,9 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { NextFunction, Request, Response } from 'express';
-import { UnauthorizedError } from './domain-errors';
-
-type Middleware = (req: Request, res: Response, next: NextFunction) => void;
 
 const digest = (key: string): Buffer => createHash('sha256').update(key, 'utf8').digest();
 
@@ -58,14 +54,6 @@ export class ApiKeys {
     return presentedKey(req) === undefined
       ? 'An API key is required: send Authorization: Bearer <key> or X-API-Key: <key>'
       : 'The API key is not valid';
-  }
-
-  /** The HTTP check, ahead of the body parser: a refused request's body is never read. */
-  middleware(): Middleware {
-    return (req, _res, next) => {
-      const refused = this.refusal(req);
-      next(refused === null ? undefined : new UnauthorizedError(refused));
-    };
   }
 
   /**

@@ -1,6 +1,14 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { IncomingMessage } from 'node:http';
-import { ForbiddenError, InvalidArgumentError, PayloadTooLargeError } from './domain-errors';
+import helmet from 'helmet';
+import type { ServerResponse } from 'node:http';
+import type { ApiKeys } from './api-keys';
+import {
+  ForbiddenError,
+  InvalidArgumentError,
+  PayloadTooLargeError,
+  UnauthorizedError,
+} from './domain-errors';
 
 type Middleware = (req: Request, res: Response, next: NextFunction) => void;
 
@@ -21,15 +29,50 @@ export function hostAllowed(allowed: readonly string[] | null, req: IncomingMess
   return allowed === null || allowed.includes(hostName(req.headers.host));
 }
 
+/** What the gate checks before any route; `null` fields are checks that are off. */
+export interface GateSettings {
+  /** Response headers set on every answer (`securityHeaders()`), errors included. */
+  headers: readonly (readonly [string, string])[];
+  /** ALLOWED_HOSTS; null = any host. */
+  hosts: readonly string[] | null;
+  /** API_KEYS; null = keys off. */
+  keys: ApiKeys | null;
+  /** BODY_LIMIT in bytes. */
+  bodyLimitBytes: number;
+}
+
+/**
+ * Everything decided from a request's head, in one middleware (each Express layer costs,
+ * and this runs on every request): the security headers, then the Host, the API key, a
+ * declared size and the URL's encoding. A request refused here is never parsed: its body
+ * is not read.
+ */
+export function requestGate(g: GateSettings): Middleware {
+  const { headers, hosts, keys, bodyLimitBytes } = g;
+  return (req, res, next) => {
+    for (let i = 0; i < headers.length; i++) res.setHeader(headers[i][0], headers[i][1]);
+    next(
+      hostRefusal(hosts, req) ??
+        (keys === null ? null : keyRefusal(keys, req)) ??
+        sizeRefusal(bodyLimitBytes, req) ??
+        urlRefusal(req) ??
+        undefined,
+    );
+  };
+}
+
 /**
  * ALLOWED_HOSTS: a page on another site that rebinds its own name to 127.0.0.1 still sends
  * its own name as Host, so refusing unknown hosts keeps such pages out of a loopback Beacon.
  */
-export function hostAllowlist(allowed: readonly string[] | null): Middleware {
-  return (req, _res, next) => {
-    if (hostAllowed(allowed, req)) return next();
-    next(new ForbiddenError(`Host '${hostName(req.headers.host)}' is not allowed (ALLOWED_HOSTS)`));
-  };
+function hostRefusal(allowed: readonly string[] | null, req: IncomingMessage): Error | null {
+  if (hostAllowed(allowed, req)) return null;
+  return new ForbiddenError(`Host '${hostName(req.headers.host)}' is not allowed (ALLOWED_HOSTS)`);
+}
+
+function keyRefusal(keys: ApiKeys, req: IncomingMessage): Error | null {
+  const refused = keys.refusal(req);
+  return refused === null ? null : new UnauthorizedError(refused);
 }
 
 /**
@@ -38,14 +81,10 @@ export function hostAllowlist(allowed: readonly string[] | null): Middleware {
  * gigabyte at full speed, or for as long as a slow client likes.) The error filter closes
  * the connection after the answer, so the rest is never read either.
  */
-export function declaredSizeLimit(limitBytes: number): Middleware {
-  return (req, _res, next) => {
-    const declared = req.headers['content-length'];
-    if (declared !== undefined && Number(declared) > limitBytes) {
-      return next(new PayloadTooLargeError('Request body is larger than BODY_LIMIT'));
-    }
-    next();
-  };
+function sizeRefusal(limitBytes: number, req: IncomingMessage): Error | null {
+  const declared = req.headers['content-length'];
+  if (declared === undefined || Number(declared) <= limitBytes) return null;
+  return new PayloadTooLargeError('Request body is larger than BODY_LIMIT');
 }
 
 /**
@@ -53,25 +92,43 @@ export function declaredSizeLimit(limitBytes: number): Middleware {
  * 400 here, before any handler or database sees it (PostgreSQL refuses NUL in text, which
  * used to come back as a 503 that clients retried for ever).
  */
-export function urlEncodingCheck(): Middleware {
-  return (req, _res, next) => {
-    const url = req.url;
-    if (!url.includes('%')) return next();
-    let decoded: string;
-    try {
-      decoded = decodeURIComponent(url);
-    } catch {
-      return next(
-        new InvalidArgumentError(
-          'The URL has broken percent-encoding or encodes bytes that are not UTF-8',
-        ),
-      );
-    }
-    if (decoded.includes('\u0000')) {
-      return next(new InvalidArgumentError('The URL encodes a NUL character (%00)'));
-    }
-    next();
+function urlRefusal(req: IncomingMessage): Error | null {
+  const url = req.url ?? '/';
+  if (!url.includes('%')) return null;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(url);
+  } catch {
+    return new InvalidArgumentError(
+      'The URL has broken percent-encoding or encodes bytes that are not UTF-8',
+    );
+  }
+  return decoded.includes('\u0000')
+    ? new InvalidArgumentError('The URL encodes a NUL character (%00)')
+    : null;
+}
+
+/**
+ * The headers helmet sets with Beacon's options, worked out once: they do not depend on
+ * the request, so setting them from a list costs half of running helmet on each one.
+ * helmet stays the authority on what they are. Plain HTTP on loopback by default: no
+ * HSTS, and no upgrade of the dashboard's requests to an https that is not there. The
+ * rest of helmet's CSP holds for Swagger UI and the dashboard ('self' scripts and styles).
+ */
+export function securityHeaders(): [string, string][] {
+  const recorded: [string, string][] = [];
+  const res = {
+    setHeader: (name: string, value: string | number | readonly string[]) =>
+      recorded.push([name, String(value)]),
+    removeHeader: () => undefined,
   };
+  helmet({
+    strictTransportSecurity: false,
+    contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+  })({} as IncomingMessage, res as unknown as ServerResponse, (err?: unknown) => {
+    if (err) throw err as Error;
+  });
+  return recorded;
 }
 
 /** Whether `value` nests arrays and objects deeper than `max` levels. Iterative: any depth. */

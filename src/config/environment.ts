@@ -200,6 +200,13 @@ export class Environment {
   @Expose() @Transform(toInt) @IsInt() @Min(1000) @Max(86_400_000) API_METRICS_PRUNE_INTERVAL_MS =
     60_000;
 
+  /**
+   * Longest a query of `/api-metrics*` may run (PostgreSQL's statement_timeout on the
+   * readers' connections); past it the query is cancelled and answered 503.
+   */
+  @Expose() @Transform(toInt) @IsInt() @Min(100) @Max(600_000) API_METRICS_QUERY_TIMEOUT_MS =
+    10_000;
+
   /** Most rows one `GET /api-metrics` returns (the newest); `truncated` says when more matched. */
   @Expose() @Transform(toInt) @IsInt() @Min(1) @Max(10_000_000) API_METRICS_MAX_ROWS = 100_000;
 
