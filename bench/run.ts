@@ -12,7 +12,8 @@
  */
 import { execSync } from 'node:child_process';
 import { tempDir } from '../test/helpers/temp-dir';
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   bytesPerSecond,
   cheapGets,
@@ -141,8 +142,14 @@ async function main(): Promise<void> {
     LOG_LEVEL: 'warn',
     ...ISOLATED_ENV,
   };
-  const startBeacon = (env: Record<string, string> = {}) =>
-    startServer(['dist/main.js'], { ...beaconEnv, ...env }, '/health/live');
+  // Each Beacon gets a DATA_DIR of its own: two at once on one directory would append to
+  // one request-counter file, and each would load and compact the other's counts.
+  let started = 0;
+  const startBeacon = (env: Record<string, string> = {}) => {
+    const own = join(dataDir, String(started++));
+    mkdirSync(own);
+    return startServer(['dist/main.js'], { ...beaconEnv, DATA_DIR: own, ...env }, '/health/live');
+  };
   const startBaseline = () =>
     startServer(['-r', 'ts-node/register/transpile-only', 'bench/baseline-app.ts'], {
       TS_NODE_PROJECT: 'tsconfig.json',

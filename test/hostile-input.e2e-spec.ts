@@ -11,14 +11,23 @@ function rawRequest(
   port: number,
   head: string,
   trickle: { chunk: Buffer; everyMs: number },
-): Promise<{ statusLine: string; ms: number; closed: boolean }> {
+): Promise<{ statusLine: string; ms: number; closed: boolean; ended: boolean; reset: boolean }> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
-    const socket = connect(port, '127.0.0.1', () => socket.write(head));
+    let timer: NodeJS.Timeout | undefined;
+    // The body only after the head: a chunk written first would make a malformed request.
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.write(head);
+      timer = setInterval(() => socket.write(trickle.chunk), trickle.everyMs);
+    });
     let answer = '';
-    const timer = setInterval(() => socket.write(trickle.chunk), trickle.everyMs);
+    let ended = false;
+    let reset = false;
     socket.on('data', (d: Buffer) => (answer += d.toString()));
-    socket.on('error', () => undefined); // a reset after the answer is fine
+    socket.on('end', () => (ended = true)); // the server's FIN
+    socket.on('error', (e: NodeJS.ErrnoException) => {
+      reset ||= e.code === 'ECONNRESET' || e.code === 'EPIPE';
+    });
     socket.on('close', () => {
       clearInterval(timer);
       if (!answer)
@@ -27,8 +36,9 @@ function rawRequest(
         statusLine: answer.split('\r\n')[0],
         ms: Date.now() - started,
         closed: true,
-        answer,
-      } as never);
+        ended,
+        reset,
+      });
     });
     setTimeout(() => {
       clearInterval(timer);
@@ -157,6 +167,20 @@ describe('hostile input (e2e)', () => {
     // The answer comes at once; the connection is dropped a second after it.
     expect(r.ms).toBeLessThan(2500);
   });
+
+  it('a declared 1 GB body sent at full speed still gets its 413, never a reset, every time', async () => {
+    const head =
+      'POST /metrics/big/latency HTTP/1.1\r\nHost: 127.0.0.1\r\n' +
+      'Content-Type: application/json\r\nContent-Length: 1000000000\r\n\r\n';
+    const chunk = Buffer.alloc(64 * 1024, 0x20);
+    for (let run = 0; run < 10; run++) {
+      const r = await rawRequest(port, head, { chunk, everyMs: 1 });
+      expect([run, r.statusLine]).toEqual([run, 'HTTP/1.1 413 Payload Too Large']);
+      // Closed with a FIN after the answer, not a reset that can destroy it unread.
+      expect([run, r.ended, r.reset]).toEqual([run, true, false]);
+    }
+    expect((await send('/metrics/big', {})).status).toBe(404);
+  }, 60_000);
 
   it('refuses a WebSocket upgrade to /ws for a foreign Host, opens it for a loopback one', async () => {
     const upgrade = (host: string) =>

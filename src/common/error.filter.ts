@@ -114,18 +114,30 @@ export class ErrorFilter implements ExceptionFilter {
   }
 }
 
-/** How long a refused upload's client has to read the 413 before the connection goes. */
-const LINGER_MS = 1000;
+/** How long a refused upload's client has to read the 413 and close before it is cut off. */
+const LINGER_MS = 2000;
 
 /**
- * After a 413 the connection is dropped a second later, whatever the client is still
- * sending (node discards it meanwhile), so a declared gigabyte is never read. Dropping it
- * at once (what `Connection: close` makes node do) answers the client's unread bytes with
- * a reset, which can destroy the 413 before the client has read it.
+ * After a 413 the connection closes the way a careful server closes it ("lingering
+ * close"): the answer, then our FIN, then whatever the client still sends is read and
+ * thrown away until it closes its side, for LINGER_MS at most. Dropping the connection with
+ * the client's bytes still unread (what `Connection: close` makes node do) answers them
+ * with a TCP reset, and a reset can destroy the 413 in the client's buffer before it has
+ * read it, so a fast uploader saw "connection reset" instead of the reason.
  */
 function stopReadingAfter(res: Response): void {
-  const socket = res.req.socket;
-  res.once('finish', () => setTimeout(() => socket.destroy(), LINGER_MS).unref());
+  const req = res.req;
+  const socket = req.socket;
+  res.once('finish', () => {
+    const cut = setTimeout(() => socket.destroy(), LINGER_MS);
+    cut.unref();
+    socket.once('close', () => clearTimeout(cut));
+    // The client's EOF: it has read the answer and stopped sending.
+    socket.once('end', () => socket.destroy());
+    req.resume(); // read the rest of the body, into nothing
+    socket.resume();
+    socket.end(); // our FIN, after the answer
+  });
 }
 
 function statusOf(e: DomainError): number {
