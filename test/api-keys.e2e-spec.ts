@@ -148,7 +148,11 @@ describe('API keys (e2e)', () => {
     expect(Object.keys(spec.components.securitySchemes).sort()).toEqual(['apiKey', 'bearer']);
     for (const [path, item] of Object.entries(spec.paths)) {
       for (const [method, op] of Object.entries(item)) {
-        if (path === '/health/live' || path === '/health/ready') {
+        if (
+          ['/health/live', '/health/ready', '/', '/dashboard', '/dashboard/assets/{name}'].includes(
+            path,
+          )
+        ) {
           expect(op.security).toEqual([]);
           continue;
         }
@@ -173,7 +177,15 @@ describe('API keys for reads (e2e)', () => {
       expect([path, (await send(path)).status]).toEqual([path, 401]);
       expect([path, (await send(path, { headers: bearer(KEY) })).status]).toEqual([path, 200]);
     }
-    for (const path of ['/health/live', '/health/ready', '/swagger-json', '/swagger']) {
+    for (const path of [
+      '/health/live',
+      '/health/ready',
+      '/swagger-json',
+      '/swagger',
+      '/',
+      '/dashboard',
+      '/dashboard/assets/dashboard.js',
+    ]) {
       expect([path, (await send(path)).status]).toEqual([path, 200]);
     }
     // A CORS preflight carries no credentials by design, so it is not refused.

@@ -1,6 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { CHROMIUM, launchChromium } from './helpers/browser';
 import { eventually } from './helpers/eventually';
+import { LiveFeed } from '../src/api-metrics/live-feed';
 import { launchRocket, sendApiRecord } from './helpers/feed';
 import { freshSchema, TestSchema } from './helpers/postgres';
 import { systemTool } from './helpers/system-tool';
@@ -134,4 +135,46 @@ async function open(browser: Browser, url: string): Promise<{ page: Page; errors
       await bare.close();
     }
   }, 30_000);
+
+  it('with API keys on reads, asks for a key, then shows the data and the live feed', async () => {
+    const key = 'dash-key-0123456789abcdef';
+    const keyed = await startTestApp({
+      API_METRICS_ENABLED: 'true',
+      DATABASE_URL: schema.url,
+      API_KEYS: key,
+      API_KEYS_FOR_READS: 'true',
+    });
+    try {
+      const put = await fetch(`${keyed.baseUrl}/metrics/keyed-metric`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', 'x-api-key': key },
+        body: JSON.stringify({ window_ms: 60_000 }),
+      });
+      expect(put.status).toBe(201);
+      const { page, errors } = await open(browser, `${keyed.baseUrl}/`);
+      await page.locator('#key-form:not([hidden])').waitFor();
+      expect(await page.locator('#key-why').textContent()).toContain('needs an API key');
+      await page.fill('#key-input', key);
+      await page.click('#key-form button');
+      await page.locator('#health.ok').waitFor();
+      await page.locator('#latency tbody tr', { hasText: 'keyed-metric' }).waitFor();
+      expect(await page.locator('#key-form').isHidden()).toBe(true);
+      // The live feed opened with the key as a subprotocol: a record sent now shows.
+      await eventually(() => keyed.app.get(LiveFeed).stats().clients === 1);
+      await sendApiRecord(keyed, {
+        route: '/api/keyed',
+        methodByte: 1,
+        statusCode: 200,
+        responseTimeMs: 7,
+      });
+      await page
+        .locator('#api-metrics [data-field="records"] tr', { hasText: '/api/keyed' })
+        .waitFor({ timeout: 10_000 });
+      // The browser saw the 401s that made it ask for the key, and nothing else went wrong.
+      expect(errors.filter((e) => !/401/.test(e))).toEqual([]);
+      await page.close();
+    } finally {
+      await keyed.close();
+    }
+  }, 60_000);
 });

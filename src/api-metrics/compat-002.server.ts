@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { STATUS_CODES } from 'node:http';
 import { WebSocketServer } from 'ws';
-import { ApiKeys } from '../common/api-keys';
+import { ApiKeys, chooseProtocol } from '../common/api-keys';
 import { DomainError, UnavailableError } from '../common/domain-errors';
 import { hostAllowed } from '../common/http-input';
 import { originAllowed } from '../common/ws-adapter';
@@ -48,7 +48,11 @@ export class Compat002Server implements OnModuleInit, OnApplicationShutdown {
   async onModuleInit(): Promise<void> {
     const port = this.env.compat002Port;
     if (port === null || !this.env.API_METRICS_ENABLED) return;
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: 1024 });
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: 1024,
+      handleProtocols: chooseProtocol,
+    });
     const server = createServer((req, res) => void this.handle(req, res));
     server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
     await new Promise<void>((resolve, reject) => {

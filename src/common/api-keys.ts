@@ -7,10 +7,12 @@ const digest = (key: string): Buffer => createHash('sha256').update(key, 'utf8')
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
- * Reads that stay open even with API_KEYS_FOR_READS: the probes an orchestrator runs, and
- * the documentation (Swagger UI must load before its Authorize button can take a key).
+ * Reads that stay open even with API_KEYS_FOR_READS: the probes an orchestrator runs, the
+ * documentation (Swagger UI must load before its Authorize button can take a key) and the
+ * dashboard's page and files (static: it asks for a key before it reads any data).
  */
-const ALWAYS_OPEN = /^\/(health\/(live|ready)|swagger([/-].*)?)(\?.*)?$/;
+const ALWAYS_OPEN =
+  /^\/(health\/(live|ready)|swagger([/-].*)?|dashboard(\/assets\/[^/?]+)?)?(\?.*)?$/;
 
 /**
  * API_KEYS. Keys are compared as SHA-256 digests with `timingSafeEqual`, against every
@@ -66,13 +68,34 @@ export class ApiKeys {
   }
 }
 
+/**
+ * A browser cannot set headers on a WebSocket, only subprotocols: the dashboard offers
+ * `beacon` and `beacon-key.<the key, base64url>`, and the server picks `beacon`.
+ */
+export const WS_PROTOCOL = 'beacon';
+const WS_KEY_PROTOCOL = 'beacon-key.';
+
 function presentedKey(req: IncomingMessage): string | undefined {
   const header = req.headers['x-api-key'];
   if (typeof header === 'string' && header !== '') return header;
   const auth = req.headers.authorization;
-  if (auth === undefined) return undefined;
-  const m = /^Bearer[ ]+(\S+)\s*$/i.exec(auth);
-  return m === null ? undefined : m[1];
+  if (auth !== undefined) {
+    const m = /^Bearer[ ]+(\S+)\s*$/i.exec(auth);
+    return m === null ? undefined : m[1];
+  }
+  const protocols = req.headers.upgrade ? req.headers['sec-websocket-protocol'] : undefined;
+  const offered = protocols
+    ?.split(',')
+    .map((p) => p.trim())
+    .find((p) => p.startsWith(WS_KEY_PROTOCOL));
+  return offered === undefined
+    ? undefined
+    : Buffer.from(offered.slice(WS_KEY_PROTOCOL.length), 'base64url').toString('utf8');
+}
+
+/** `handleProtocols` for WebSocket servers: `beacon` when offered, else none (never a key). */
+export function chooseProtocol(offered: Set<string>): string | false {
+  return offered.has(WS_PROTOCOL) ? WS_PROTOCOL : false;
 }
 
 export function isLoopback(address: string | undefined): boolean {

@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { WsAdapter } from '@nestjs/platform-ws';
 import type { IncomingMessage } from 'node:http';
+import { chooseProtocol } from './api-keys';
 
 /** Whether a WebSocket handshake may proceed: a status and a reason when it may not. */
 export type UpgradeCheck = (request: IncomingMessage) => { status: number; reason: string } | null;
@@ -21,6 +22,8 @@ export class CheckedWsAdapter extends WsAdapter {
   override create(port: number, options: Record<string, unknown> = {}): unknown {
     return super.create(port, {
       ...options,
+      // Never echo an offered protocol back: the dashboard's carries its API key.
+      handleProtocols: chooseProtocol,
       verifyClient: (
         info: { req: IncomingMessage },
         done: (ok: boolean, code?: number, message?: string) => void,

@@ -12,6 +12,7 @@ import type { Response } from 'express';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NotFoundError } from '../common/domain-errors';
+import { Environment } from '../config/environment';
 import { DIMENSIONS } from '../stream-analysis/post';
 
 /** The page's files, read once: the page itself and uPlot from node_modules. */
@@ -32,11 +33,18 @@ const ASSET_NAMES = Object.keys(ASSETS);
 @ApiTags('operations')
 @Controller()
 export class DashboardController {
-  /** The page, with the dimensions the stream panel asks about filled in once. */
-  private readonly page = readFileSync(join(__dirname, 'page', 'index.html'), 'utf8').replace(
-    '{{DIMENSIONS}}',
-    DIMENSIONS.join(','),
-  );
+  /**
+   * The page, with what it needs to know filled in once: the dimensions the stream panel
+   * asks about, and whether API keys are on (the live feed then needs one).
+   */
+  private readonly page: string;
+
+  constructor(env: Environment) {
+    this.page = readFileSync(join(__dirname, 'page', 'index.html'), 'utf8')
+      .replace('{{DIMENSIONS}}', DIMENSIONS.join(','))
+      .replace('{{KEYS}}', env.apiKeys.length > 0 ? 'on' : 'off');
+  }
+
   private readonly assets = new Map(
     Object.entries(ASSETS).map(([name, a]) => [name, { body: readFileSync(a.path), type: a.type }]),
   );

@@ -114,7 +114,13 @@ function addInputErrors(document: OpenAPIObject): void {
 }
 
 /** Reads that need no key even with API_KEYS_FOR_READS (src/common/api-keys.ts). */
-const ALWAYS_OPEN = new Set(['/health/live', '/health/ready']);
+const ALWAYS_OPEN = new Set([
+  '/health/live',
+  '/health/ready',
+  '/',
+  '/dashboard',
+  '/dashboard/assets/{name}',
+]);
 
 /**
  * API_KEYS: every write needs a key (either scheme), so its requirement lists both; a read

@@ -858,41 +858,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description API_KEYS_FOR_READS is on and the request has no valid key. */
-            401: {
-                headers: {
-                    "WWW-Authenticate"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": "Unauthorized",
-                     *       "message": "An API key is required: send Authorization: Bearer <key> or X-API-Key: <key>",
-                     *       "statusCode": 401
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description RATE_LIMIT_PER_MINUTE is set and this client has used its minute. */
-            429: {
-                headers: {
-                    /** @description Seconds until the client may send again. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": "Too Many Requests",
-                     *       "message": "ThrottlerException: Too Many Requests",
-                     *       "statusCode": 429
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
         };
     };
     Analysis_analyse: {
@@ -1525,41 +1490,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description API_KEYS_FOR_READS is on and the request has no valid key. */
-            401: {
-                headers: {
-                    "WWW-Authenticate"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": "Unauthorized",
-                     *       "message": "An API key is required: send Authorization: Bearer <key> or X-API-Key: <key>",
-                     *       "statusCode": 401
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description RATE_LIMIT_PER_MINUTE is set and this client has used its minute. */
-            429: {
-                headers: {
-                    /** @description Seconds until the client may send again. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": "Too Many Requests",
-                     *       "message": "ThrottlerException: Too Many Requests",
-                     *       "statusCode": 429
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
         };
     };
     Dashboard_asset: {
@@ -1600,23 +1530,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description API_KEYS_FOR_READS is on and the request has no valid key. */
-            401: {
-                headers: {
-                    "WWW-Authenticate"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": "Unauthorized",
-                     *       "message": "An API key is required: send Authorization: Bearer <key> or X-API-Key: <key>",
-                     *       "statusCode": 401
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
             /** @description No such file. */
             404: {
                 headers: {
@@ -1628,24 +1541,6 @@ export interface operations {
                      *       "error": "Not Found",
                      *       "message": "No dashboard asset 'x.js'",
                      *       "statusCode": 404
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description RATE_LIMIT_PER_MINUTE is set and this client has used its minute. */
-            429: {
-                headers: {
-                    /** @description Seconds until the client may send again. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": "Too Many Requests",
-                     *       "message": "ThrottlerException: Too Many Requests",
-                     *       "statusCode": 429
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponseDto"];

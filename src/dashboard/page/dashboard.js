@@ -52,11 +52,39 @@
     note.textContent = why;
     p.appendChild(note);
   }
+  // ---- API key (API_KEYS_FOR_READS; the live feed needs one whenever API_KEYS is set) ----
+  // Kept in this tab's sessionStorage only, sent as X-API-Key, and to /ws as a subprotocol
+  // (a browser cannot set headers on a WebSocket).
+  const KEY_ITEM = 'beacon-api-key';
+  const apiKey = () => sessionStorage.getItem(KEY_ITEM);
+  function askForKey(why) {
+    const form = document.getElementById('key-form');
+    if (!form.hidden) return;
+    form.hidden = false;
+    document.getElementById('key-why').textContent = why;
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const key = document.getElementById('key-input').value.trim();
+      if (key) sessionStorage.setItem(KEY_ITEM, key);
+      location.reload();
+    });
+  }
   async function getJson(path) {
-    const res = await fetch(path, { headers: { accept: 'application/json' } });
+    const headers = { accept: 'application/json' };
+    const key = apiKey();
+    if (key) headers['x-api-key'] = key;
+    const res = await fetch(path, { headers });
+    if (res.status === 401) {
+      askForKey(key ? 'That API key was refused.' : 'This Beacon needs an API key for reads.');
+    }
     const body = await res.json().catch(() => null);
     return { status: res.status, body };
   }
+  const base64url = (text) =>
+    btoa(String.fromCharCode(...new TextEncoder().encode(text)))
+      .replace(/\+/g, '-')
+      .replace(/\//g, '_')
+      .replace(/=+$/, '');
   /** Runs `task` now and every `everyMs`, never two at once; a failure shows in the panel. */
   function every(everyMs, id, task) {
     const run = async () => {
@@ -134,7 +162,7 @@
   panel('rockets').querySelector('th[data-sort="id"]').className = 'sorted asc';
 
   // ---- stream analysis -------------------------------------------------------------------
-  let posts = 0;
+  let posts = null; // unknown until the first status poll
   async function streamStatus() {
     const { status, body } = await getJson('/analysis/status');
     if (status !== 200) throw new Error(`GET /analysis/status: ${status}`);
@@ -145,6 +173,9 @@
       `${body.parseErrors} parse errors · ${body.reconnects} reconnects`;
   }
   async function streamPercentiles() {
+    // The first run comes before the first status poll has answered: ask it first, so the
+    // panel does not say "no posts yet" for ten seconds when there are posts.
+    if (posts === null) await streamStatus();
     if (posts === 0) return fill(field('stream', 'rows'), [], 'no posts yet');
     const rows = [];
     // The server fills the list in from the stream-analysis module (src/stream-analysis/post.ts).
@@ -249,13 +280,27 @@
   let dropped = 0;
   function follow() {
     const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-    const ws = new WebSocket(`${scheme}://${location.host}/ws?batch=false`);
+    const key = apiKey();
+    if (!key && document.body.dataset.keys === 'on') {
+      return askForKey('The live feed (/ws) needs an API key.');
+    }
+    const ws = new WebSocket(
+      `${scheme}://${location.host}/ws?batch=false`,
+      key ? ['beacon', `beacon-key.${base64url(key)}`] : [],
+    );
+    let opened = false;
+    ws.onopen = () => (opened = true);
     ws.onmessage = (e) => {
       const msg = JSON.parse(e.data);
       if (msg.type === 'dropped') dropped = msg.total;
       else onRecord(msg);
     };
-    ws.onclose = () => setTimeout(follow, 2000);
+    ws.onclose = () => {
+      // Refused before it opened while keys are on: ask for one rather than retry for ever.
+      if (!opened && document.body.dataset.keys === 'on')
+        return askForKey('The live feed (/ws) needs an API key.');
+      setTimeout(follow, 2000);
+    };
   }
   function showRecords() {
     fill(
