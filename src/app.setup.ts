@@ -67,5 +67,18 @@ export function configureApp(app: INestApplication): void {
   SwaggerModule.setup('swagger', app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: 'swagger-json',
     yamlDocumentUrl: 'swagger-yaml',
+    // Swagger UI's "Try it out" goes to the spec's first server, 127.0.0.1:8080: a Beacon
+    // on another port or host would send it elsewhere (and the CSP would block it). The
+    // UI gets this Beacon, where the page came from, first; /swagger-json stays the spec.
+    patchDocumentOnRequest: (req, _res, document) =>
+      (req as { path?: string }).path?.endsWith('swagger-ui-init.js')
+        ? {
+            ...document,
+            servers: [
+              { url: '/', description: 'This Beacon (where this page is served)' },
+              ...(document.servers ?? []),
+            ],
+          }
+        : document,
   });
 }
