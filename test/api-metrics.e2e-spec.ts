@@ -315,6 +315,10 @@ describe.each(engines)('api-metrics on %s (e2e)', (engineName, makeEngine) => {
         queued: 250,
         droppedQueueFull: 50,
       });
+      const report = JSON.parse((await rawRequest(t.baseUrl, 'GET', '/health')).text) as {
+        details: { apiMetrics: { atLimit: boolean } };
+      };
+      expect(report.details.apiMetrics.atLimit).toBe(true);
       const during = await rawRequest(t.baseUrl, 'GET', '/api-metrics/percentiles');
       expect(during.status).toBe(503);
       expect(during.headers.get('retry-after')).toBe('5');

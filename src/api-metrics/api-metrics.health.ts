@@ -1,3 +1,4 @@
+import { Environment } from '../config/environment';
 import { Injectable } from '@nestjs/common';
 import { HealthIndicator, ModuleHealth, healthy, shown } from '../common/health';
 import { ApiMetricsService } from './api-metrics.service';
@@ -21,6 +22,7 @@ export class ApiMetricsHealthIndicator extends HealthIndicator {
     private readonly live: LiveFeed,
     private readonly relay: LiveRelay,
     private readonly compat: Compat002Server,
+    private readonly env: Environment,
   ) {
     super();
   }
@@ -36,6 +38,8 @@ export class ApiMetricsHealthIndicator extends HealthIndicator {
         enabled: true,
         ...stats,
         lastError: shown(stats.lastError, detailed),
+        // The queue is full: new records are dropped (counted in droppedQueueFull).
+        atLimit: stats.queued >= this.env.API_METRICS_QUEUE_MAX,
         udp: this.udp.stats(),
         websocket: { ...this.live.stats(), relay: this.relay.stats() },
         compat002: { port: this.compat.port },

@@ -1,3 +1,4 @@
+import { Environment } from '../config/environment';
 import { Injectable } from '@nestjs/common';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { HealthIndicator, ModuleHealth, healthy, shown } from '../common/health';
@@ -21,6 +22,7 @@ export class StreamAnalysisHealthIndicator extends HealthIndicator {
     private readonly consumer: StreamConsumer,
     private readonly analysis: AnalysisService,
     private readonly leadership: StreamLeadership,
+    private readonly env: Environment,
   ) {
     super();
     this.delay.enable();
@@ -39,6 +41,8 @@ export class StreamAnalysisHealthIndicator extends HealthIndicator {
       parseErrors: s.parseErrors,
       reconnects: s.reconnects,
       postsRetained: u.postsRetained,
+      // STREAM_MAX_POSTS reached: each new post evicts the oldest (counted in the store).
+      atLimit: u.postsRetained >= this.env.STREAM_MAX_POSTS,
       eventLoopDelayMaxMs: Math.round(this.delay.max / 1e4) / 100,
       ...(u.sharing ? { sharing: u.sharing } : {}),
     };
