@@ -136,3 +136,56 @@ export async function listTenThousand(
   }
   return load({ url: `${server.url}/rockets?sort=speed&order=desc`, connections, duration });
 }
+
+const launchBody = (channel: string, speed: number) =>
+  JSON.stringify({
+    metadata: {
+      channel,
+      messageNumber: 1,
+      messageTime: new Date().toISOString(),
+      messageType: 'RocketLaunched',
+    },
+    message: { type: 'Falcon-9', launchSpeed: speed, mission: 'ARTEMIS' },
+  });
+
+/**
+ * Issue 16's "one client alternating POST and GET /rockets": `rockets` rockets, then
+ * other clients reading one rocket each (10 connections) for `duration` s, first alone,
+ * then while one client posts a new rocket and lists them all, over and over (each list
+ * follows a change, so it is built anew). Compares the others' latency in the two phases.
+ */
+export async function listChurn(
+  server: Server,
+  rockets: number,
+  duration: number,
+): Promise<{ alone: LoadResult; churned: LoadResult; lists: number; listMs: number[] }> {
+  const post = (channel: string, speed: number) =>
+    fetch(`${server.url}/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: launchBody(channel, speed),
+    });
+  for (let i = 0; i < rockets; i += 500) {
+    await Promise.all(
+      Array.from({ length: Math.min(500, rockets - i) }, (_, k) => post(`churn-${i + k}`, i + k)),
+    );
+  }
+  const others = () =>
+    load({ url: `${server.url}/rockets/churn-7`, connections: 10, duration, warmup: 1 });
+  const alone = await others();
+  let stop = false;
+  const listMs: number[] = [];
+  const churner = (async () => {
+    for (let n = 0; !stop && n < 100_000; n++) {
+      const res = await post(`churn-new-${n}`, n);
+      if (res.status !== 202) throw new Error(`churner POST answered ${res.status}`);
+      const started = performance.now();
+      await (await fetch(`${server.url}/rockets?sort=speed&order=desc`)).arrayBuffer();
+      listMs.push(performance.now() - started);
+    }
+  })();
+  const churned = await others();
+  stop = true;
+  await churner;
+  return { alone, churned, lists: listMs.length, listMs };
+}

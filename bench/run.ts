@@ -7,7 +7,7 @@
  * BENCH_DURATION (s, default 10) and BENCH_CONNECTIONS (default 50) tune the runs;
  * BENCH_ROUNDS (default 3) alternating rounds for baseline comparisons;
  * BENCH_ONLY=idle,post,prometheus,hardening,read,batch,memory,counter,counter-io,counter-load,rockets-program,
- * rockets-keepalive,rockets-list,stream-history,stream-ingest,udp,statsd,rows,ws,shared,
+ * rockets-keepalive,rockets-list,rockets-churn,stream-history,stream-ingest,udp,statsd,rows,ws,shared,
  * shared-lag,shared-catchup,shared-stream,shared-ws runs only those.
  */
 import { execSync } from 'node:child_process';
@@ -25,7 +25,7 @@ import {
 } from './counter';
 import { rowsPerSecond, statsdIngest, udpIngest, wsFanOut, wsFanOutShared } from './api-metrics';
 import { ISOLATED_ENV } from '../test/helpers/isolated-env';
-import { keepAliveMessages, listTenThousand, testProgramRun } from './rockets';
+import { keepAliveMessages, listChurn, listTenThousand, testProgramRun } from './rockets';
 import { historyQuery, ingestRate } from './stream';
 import { idleFootprint } from './idle';
 import { catchUp, redisEnv, replicationLag, sharedThroughput } from './shared';
@@ -598,6 +598,24 @@ async function main(): Promise<void> {
       const beacon = await startBeacon();
       const r = await listTenThousand(beacon, DURATION, 10);
       row('GET /rockets?sort=speed&order=desc, 10,000 rockets, 10 conns', r, beacon.rssMb());
+      await beacon.stop();
+    }
+
+    if (wanted('rockets-churn')) {
+      const beacon = await startBeacon();
+      // 90,000: below ROCKETS_MAX_CHANNELS (100,000), so every churner POST is a new rocket.
+      const c = await listChurn(beacon, 90_000, DURATION);
+      const sorted = [...c.listMs].sort((x, y) => x - y);
+      row('GET /rockets/{id} (10 conns), 90,000 rockets, nothing else', c.alone, beacon.rssMb());
+      row(
+        'the same, while one client POSTs a rocket and lists them all, again and again',
+        c.churned,
+        beacon.rssMb(),
+        {
+          vs: `p50 ${(c.churned.p50 / Math.max(c.alone.p50, 0.5)).toFixed(1)}×, p99 ${(c.churned.p99 / Math.max(c.alone.p99, 0.5)).toFixed(1)}× of alone`,
+          note: `${c.lists} full lists, each ${sorted[Math.floor(sorted.length / 2)]?.toFixed(0)} ms (median) for the lister`,
+        },
+      );
       await beacon.stop();
     }
 
