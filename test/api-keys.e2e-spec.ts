@@ -1,9 +1,9 @@
 import { connect } from 'node:net';
-import { WebSocket } from 'ws';
 import { Compat002Server } from '../src/api-metrics/compat-002.server';
 import { freshSchema, TestSchema } from './helpers/postgres';
 import { startServerProcess } from './helpers/server-process';
 import { startTestApp, TestApp } from './helpers/test-app';
+import { handshakeStatus } from './helpers/ws-client';
 import { tempDir } from './helpers/temp-dir';
 
 const KEY = 'k-0123456789abcdef';
@@ -11,19 +11,6 @@ const OTHER_KEY = 'k-fedcba9876543210';
 const json = { 'content-type': 'application/json' };
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 const sample = JSON.stringify({ latency_ns: 1000 });
-
-/** The status of a WebSocket handshake: 101 when it opened, else the HTTP refusal. */
-function handshake(url: string, headers: Record<string, string> = {}): Promise<number> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(url, { headers });
-    ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
-    ws.once('open', () => {
-      ws.close();
-      resolve(101);
-    });
-    ws.once('error', () => undefined);
-  });
-}
 
 describe('API keys (e2e)', () => {
   let t: TestApp;
@@ -122,13 +109,13 @@ describe('API keys (e2e)', () => {
 
   it('refuses a WebSocket upgrade without a key, on both ports; opens it with one', async () => {
     const ws = `${t.baseUrl.replace('http', 'ws')}/ws`;
-    expect(await handshake(ws)).toBe(401);
-    expect(await handshake(ws, bearer('k-not-the-right-one'))).toBe(401);
-    expect(await handshake(ws, bearer(KEY))).toBe(101);
-    expect(await handshake(ws, { 'x-api-key': OTHER_KEY })).toBe(101);
+    expect(await handshakeStatus(ws)).toBe(401);
+    expect(await handshakeStatus(ws, bearer('k-not-the-right-one'))).toBe(401);
+    expect(await handshakeStatus(ws, bearer(KEY))).toBe(101);
+    expect(await handshakeStatus(ws, { 'x-api-key': OTHER_KEY })).toBe(101);
     const compat = `ws://127.0.0.1:${t.app.get(Compat002Server).port}/ws`;
-    expect(await handshake(compat)).toBe(401);
-    expect(await handshake(compat, bearer(KEY))).toBe(101);
+    expect(await handshakeStatus(compat)).toBe(401);
+    expect(await handshakeStatus(compat, bearer(KEY))).toBe(101);
   });
 
   it('hides paths, URLs and raw errors in /health from a caller without a key', async () => {

@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { WebSocket } from 'ws';
+import { handshakeStatus } from './helpers/ws-client';
 import { freshSchema, TestSchema } from './helpers/postgres';
 import { startTestApp, TestApp } from './helpers/test-app';
 
@@ -184,15 +184,7 @@ describe('hostile input (e2e)', () => {
 
   it('refuses a WebSocket upgrade to /ws for a foreign Host, opens it for a loopback one', async () => {
     const upgrade = (host: string) =>
-      new Promise<number>((resolve) => {
-        const ws = new WebSocket(`${t.baseUrl.replace('http', 'ws')}/ws`, { headers: { host } });
-        ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
-        ws.once('open', () => {
-          ws.close();
-          resolve(101);
-        });
-        ws.once('error', () => undefined);
-      });
+      handshakeStatus(`${t.baseUrl.replace('http', 'ws')}/ws`, { host });
     expect(await upgrade('evil.example')).toBe(403);
     expect(await upgrade(`localhost:${port}`)).toBe(101);
   });

@@ -31,6 +31,12 @@ import { RocketMessage } from './rocket-message';
 import { RocketMessagePipe } from './rocket-message.pipe';
 import { RocketsService } from './rockets.service';
 
+const ROCKET_ID_PARAM = {
+  name: 'id',
+  description:
+    'The channel of the rocket, percent-encoded as a path segment (a `/` in it as `%2F`).',
+};
+
 @ApiTags('rockets')
 @Controller()
 export class RocketsController {
@@ -132,11 +138,7 @@ export class RocketsController {
   }
 
   @Get('rockets/:id')
-  @ApiParam({
-    name: 'id',
-    description:
-      'The channel of the rocket, percent-encoded as a path segment (a `/` in it as `%2F`).',
-  })
+  @ApiParam(ROCKET_ID_PARAM)
   @ApiOperation({
     summary: 'One rocket',
     description: 'Its state from every message applied so far, and how many wait in its buffer.',
@@ -156,11 +158,7 @@ export class RocketsController {
 
   @Delete('rockets/:id')
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiParam({
-    name: 'id',
-    description:
-      'The channel of the rocket, percent-encoded as a path segment (a `/` in it as `%2F`).',
-  })
+  @ApiParam(ROCKET_ID_PARAM)
   @ApiOperation({
     summary: 'Forget a rocket',
     description:

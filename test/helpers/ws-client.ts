@@ -65,3 +65,19 @@ export async function stalledClient(baseUrl: string): Promise<Socket> {
   });
   return socket;
 }
+
+/** The status of a WebSocket handshake: 101 when it opened (and is closed again), else the refusal's. */
+export function handshakeStatus(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<number> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, { headers });
+    ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+    ws.once('open', () => {
+      ws.close();
+      resolve(101);
+    });
+    ws.once('error', () => undefined);
+  });
+}
