@@ -50,3 +50,32 @@ describe('InMemoryLatencyStore snapshots', () => {
     expect(await b.usage()).toMatchObject({ expiredIdle: 2 });
   });
 });
+
+describe('InMemoryLatencyStore as a fold of the shared log', () => {
+  it('applies every op at once: nothing after an expiry can land before it ends', async () => {
+    const store = new InMemoryLatencyStore({
+      defaults: { windowMs: 1000, maxSamples: 10 },
+      maxMetrics: 10,
+      maxTotalSamples: 1000,
+    });
+    for (const id of ['a', 'b', 'c']) await store.record(id, [1], 0);
+    // As the log applies an entry: one op after the other, without awaiting.
+    const expired = store.expireIdle(10_000, 5000);
+    const recorded = store.record('c', [2], 10_000);
+    await Promise.all([expired, recorded]);
+    expect(await expired).toBe(3);
+    // 'c' was expired first, then created anew by the sample that came after.
+    expect((await store.snapshotAll(10_000, [50])).map((m) => [m.id, m.count])).toEqual([['c', 1]]);
+  });
+
+  it('a PUT refused at the sample budget does not adopt the metric', async () => {
+    const store = new InMemoryLatencyStore({
+      defaults: { windowMs: 1000, maxSamples: 10 },
+      maxMetrics: 10,
+      maxTotalSamples: 20,
+    });
+    await store.record('m', [1], 0);
+    await expect(store.configure('m', { maxSamples: 100 }, 0)).rejects.toThrow(/budget/);
+    expect(await store.expireIdle(10_000, 5000)).toBe(1);
+  });
+});

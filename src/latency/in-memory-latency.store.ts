@@ -81,11 +81,11 @@ export class InMemoryLatencyStore extends LatencyStore {
       );
       return { created: true };
     }
-    this.activity.get(id)!.implicit = false;
     const windowMs = changes.windowMs ?? existing.windowMs;
     const maxSamples = changes.maxSamples ?? existing.maxSamples;
     this.reserve(maxSamples - existing.maxSamples);
     existing.reconfigure(windowMs, maxSamples, at);
+    this.activity.get(id)!.implicit = false; // a PUT adopts it (not a refused one)
     return { created: false };
   }
 
@@ -108,19 +108,28 @@ export class InMemoryLatencyStore extends LatencyStore {
   }
 
   async remove(id: string): Promise<boolean> {
+    return this.drop(id);
+  }
+
+  /**
+   * Synchronous, like every op the shared log applies: the log does not wait between ops,
+   * so an await in here would let the next op in (a sample for a metric about to go)
+   * on some replicas and not on others.
+   */
+  async expireIdle(at: number, idleMs: number): Promise<number> {
+    const idle = this.idleIds(at, idleMs);
+    for (const id of idle) this.drop(id);
+    this.expiredIdle += idle.length;
+    return idle.length;
+  }
+
+  private drop(id: string): boolean {
     const window = this.metrics.get(id);
     if (!window) return false;
     this.metrics.delete(id);
     this.activity.delete(id);
     this.reservedSamples -= window.maxSamples;
     return true;
-  }
-
-  async expireIdle(at: number, idleMs: number): Promise<number> {
-    const idle = this.idleIds(at, idleMs);
-    for (const id of idle) await this.remove(id);
-    this.expiredIdle += idle.length;
-    return idle.length;
   }
 
   /** The metrics `expireIdle(at, idleMs)` would remove, without removing them. */
