@@ -11,7 +11,7 @@ import { ApiMetricRecord, MethodName } from './api-metric';
 import { ApiMetricsStore, PercentileResult, StoreInfo } from './api-metrics.store';
 import { LiveFeed } from './live-feed';
 import { LiveRelay } from './live-relay';
-import { QUERY_CANCELED } from './sql-engine';
+import { QUERY_CANCELED, ReadersBusyError } from './sql-engine';
 import { WriteQueue, WriteQueueStats } from './write-queue';
 
 /** Records from further ahead than this are a sender's broken clock, not data. */
@@ -228,6 +228,12 @@ export class ApiMetricsService implements OnModuleInit, OnApplicationShutdown {
       await this.open();
       return await query(this.store);
     } catch (err) {
+      if (err instanceof ReadersBusyError) {
+        throw new UnavailableError(
+          `the api-metrics database is busy with other queries (${err.message}); retry shortly`,
+          5,
+        );
+      }
       if ((err as { code?: unknown }).code === QUERY_CANCELED) {
         // The database answered, just not in time: say so, not "unavailable".
         throw new UnavailableError(

@@ -8,7 +8,7 @@ import {
   SecondCell,
   StoreInfo,
 } from './api-metrics.store';
-import { SqlEngine } from './sql-engine';
+import { ReadersBusyError, SqlEngine } from './sql-engine';
 
 // One key for every Beacon instance that migrates this database at the same moment.
 const MIGRATION_LOCK = 0x6265_6163; // "beac"
@@ -250,6 +250,7 @@ function toRecord(r: Row): ApiMetricRecord {
  * and 57P is it shutting down: neither is an answer.
  */
 function isServerError(err: unknown): boolean {
+  if (err instanceof ReadersBusyError) return true; // it answers, just to others first
   const code = (err as { code?: unknown } | null)?.code;
   return (
     typeof code === 'string' &&

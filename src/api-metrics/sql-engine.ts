@@ -67,8 +67,17 @@ export function openPostgres(url: string, events: EngineOptions = {}): SqlEngine
   return poolEngine('postgresql', { connectionString: url }, events);
 }
 
-/** Connections for reads; the writer has one more of its own. */
+/** Connections for reads; the writer has two of its own (batches, and the probe or prune). */
 const READERS = 3;
+const WRITERS = 2;
+
+/**
+ * Every reader connection is taken and this read waited its turn past the connect
+ * timeout: the database is busy, not down.
+ */
+export class ReadersBusyError extends Error {
+  readonly code = 'BEACON_READERS_BUSY';
+}
 
 function poolEngine(
   name: SqlEngine['name'],
@@ -91,7 +100,7 @@ function poolEngine(
     // The server cancels at statement_timeout; the client gives up a little later.
     query_timeout: readTimeoutMs + 5000,
   });
-  const writer = new Pool({ ...base, max: 1, application_name: 'beacon-writer' });
+  const writer = new Pool({ ...base, max: WRITERS, application_name: 'beacon-writer' });
   // pool.end() resolves once it has asked every connection to end, not once they have;
   // closing waits for the last one, so a server stopped right after sees no live session.
   let open = 0;
@@ -106,8 +115,18 @@ function poolEngine(
   }
   return {
     name,
-    query: async <T>(sql: string, params?: unknown[]) =>
-      (await readers.query(sql, params)).rows as T[],
+    query: async <T>(sql: string, params?: unknown[]) => {
+      try {
+        return (await readers.query(sql, params)).rows as T[];
+      } catch (err) {
+        // pg-pool's own timeout while all readers were in use: queued, not unreachable.
+        const queued =
+          readers.totalCount >= READERS &&
+          /timeout exceeded when trying to connect/.test((err as Error).message);
+        if (queued) throw new ReadersBusyError(`all ${READERS} reader connections stayed busy`);
+        throw err;
+      }
+    },
     write: async <T>(sql: string, params?: unknown[]) =>
       (await writer.query(sql, params)).rows as T[],
     exec: async (sql) => {
