@@ -36,7 +36,11 @@ export class AppModule {
               quietReqLogger: true,
               // API keys never reach a log line.
               redact: {
-                paths: ['req.headers.authorization', 'req.headers["x-api-key"]'],
+                paths: [
+                  'req.headers.authorization',
+                  'req.headers["x-api-key"]',
+                  'req.headers["sec-websocket-protocol"]',
+                ],
                 censor: '[redacted]',
               },
             },

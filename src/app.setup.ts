@@ -50,9 +50,7 @@ export function configureApp(app: INestApplication): void {
       if (!hostAllowed(env.allowedHosts, req)) {
         return { status: 403, reason: 'Host not allowed (ALLOWED_HOSTS)' };
       }
-      // A WebSocket upgrade needs a key whatever API_KEYS_FOR_READS says: it is a
-      // long-lived stream of every record, not a single read.
-      const refused = keys.refusal(req, 'POST');
+      const refused = keys.webSocketRefusal(req);
       if (refused !== null) return { status: 401, reason: refused };
       return originAllowed(env.corsOrigins, req.headers.origin)
         ? null

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { connect } from 'node:net';
 import { Compat002Server } from '../src/api-metrics/compat-002.server';
 import { freshSchema, TestSchema } from './helpers/postgres';
@@ -11,6 +12,16 @@ const OTHER_KEY = 'k-fedcba9876543210';
 const json = { 'content-type': 'application/json' };
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 const sample = JSON.stringify({ latency_ns: 1000 });
+/** A message that a keyed POST /messages applies (a new rocket). */
+const ROCKET_LAUNCH = JSON.stringify({
+  metadata: {
+    channel: 'keyed-rocket',
+    messageNumber: 1,
+    messageTime: '2022-02-02T19:39:05.86337+01:00',
+    messageType: 'RocketLaunched',
+  },
+  message: { type: 'Falcon-9', launchSpeed: 500, mission: 'ARTEMIS' },
+});
 
 describe('API keys (e2e)', () => {
   let t: TestApp;
@@ -42,7 +53,7 @@ describe('API keys (e2e)', () => {
       const writes: [string, string, string | undefined][] = [
         ['POST', '/metrics/keyed/latency', sample],
         ['PUT', '/metrics/keyed', JSON.stringify({ window_ms: 1000 })],
-        ['POST', '/messages', '{}'],
+        ['POST', '/messages', ROCKET_LAUNCH],
       ];
       for (const [method, path, body] of writes) {
         const res = await send(path, { method, headers: { ...json, ...headers }, body });
@@ -80,30 +91,54 @@ describe('API keys (e2e)', () => {
     // A DELETE without a key changes nothing either.
     expect((await send('/metrics/both', { method: 'DELETE' })).status).toBe(401);
     expect((await send('/metrics/both')).status).toBe(200);
+    const launched = await send('/messages', {
+      method: 'POST',
+      headers: { ...json, ...bearer(KEY) },
+      body: ROCKET_LAUNCH,
+    });
+    expect(launched.status).toBe(202); // the body the 401 refused is a valid one
+    expect((await send('/rockets/keyed-rocket', { method: 'DELETE' })).status).toBe(401);
+    const gone = await send('/rockets/keyed-rocket', { method: 'DELETE', headers: bearer(KEY) });
+    expect(gone.status).toBe(204);
     const del = await send('/metrics/both', { method: 'DELETE', headers: bearer(OTHER_KEY) });
     expect(del.status).toBe(204);
     expect((await send('/metrics/both')).status).toBe(404);
   });
 
-  it('answers 401 before reading the body', async () => {
-    // 50 MB declared, a few bytes sent: the 401 must come without waiting for the rest
-    // (and it is a 401, not the 413 a keyed client would get).
-    const { port } = new URL(t.baseUrl);
-    const statusLine = await new Promise<string>((resolve, reject) => {
-      const socket = connect(Number(port), '127.0.0.1', () =>
+  /** Sends a head and a few body bytes; the status line and whether the server sent FIN. */
+  const partial = (contentLength: number) =>
+    new Promise<{ statusLine: string; ended: boolean }>((resolve, reject) => {
+      let answer = '';
+      let ended = false;
+      const socket = connect(Number(new URL(t.baseUrl).port), '127.0.0.1', () =>
         socket.write(
           'POST /metrics/big/latency HTTP/1.1\r\nHost: 127.0.0.1\r\n' +
-            'Content-Type: application/json\r\nContent-Length: 52428800\r\n\r\n{"lat',
+            `Content-Type: application/json\r\nContent-Length: ${contentLength}\r\n\r\n{"lat`,
         ),
       );
-      socket.once('data', (d: Buffer) => {
-        resolve(d.toString().split('\r\n')[0]);
-        socket.destroy();
+      socket.on('data', (d: Buffer) => {
+        answer += d.toString();
+        // A whole answer (its body ends the JSON): wait a little for a FIN, then report.
+        if (answer.endsWith('}'))
+          setTimeout(() => {
+            resolve({ statusLine: answer.split('\r\n')[0], ended });
+            socket.destroy();
+          }, 300);
       });
+      socket.once('end', () => (ended = true));
       socket.once('error', reject);
-      setTimeout(() => reject(new Error('no answer in 5 s')), 5000).unref();
+      setTimeout(() => reject(new Error(`no answer in 5 s; got ${answer}`)), 5000).unref();
     });
-    expect(statusLine).toBe('HTTP/1.1 401 Unauthorized');
+
+  it('answers 401 without waiting for the body; a declared 50 MB gets 413 and a FIN', async () => {
+    // 1,000 bytes declared, 5 sent: the 401 comes now, not once the rest arrives.
+    expect((await partial(1000)).statusLine).toBe('HTTP/1.1 401 Unauthorized');
+    // Over BODY_LIMIT without a key: refused for its size first, and the connection
+    // closes after the answer rather than reading 50 MB to answer 401.
+    expect(await partial(50 * 1024 * 1024)).toEqual({
+      statusLine: 'HTTP/1.1 413 Payload Too Large',
+      ended: true,
+    });
     expect((await send('/metrics/big')).status).toBe(404);
   });
 
@@ -246,12 +281,35 @@ describe('API keys in logs (e2e, process)', () => {
           body: sample,
         });
       }
+      // The dashboard's form, on a plain request (fetch will not send Sec-* headers).
+      for (const k of [KEY, wrong]) {
+        const { port } = new URL(p.baseUrl);
+        await new Promise<void>((resolve, reject) => {
+          const req = request(
+            {
+              host: '127.0.0.1',
+              port,
+              path: '/metrics/logged/latency',
+              method: 'POST',
+              headers: {
+                ...json,
+                'sec-websocket-protocol': `beacon, beacon-key.${Buffer.from(k).toString('base64url')}`,
+              },
+            },
+            (res) => res.resume().on('end', resolve),
+          );
+          req.on('error', reject);
+          req.end(sample);
+        });
+      }
       await new Promise((r) => setTimeout(r, 300)); // let the last lines arrive
       const written = JSON.stringify(p.logs);
       expect(written).toContain('/metrics/logged/latency'); // requests were logged…
       expect(written).toContain('The API key is not valid'); // …and the 401s, in one line each
-      expect(written).not.toContain(KEY);
-      expect(written).not.toContain(wrong);
+      for (const k of [KEY, wrong]) {
+        expect(written).not.toContain(k);
+        expect(written).not.toContain(Buffer.from(k).toString('base64url'));
+      }
     } finally {
       p.child.kill('SIGTERM');
       await p.exited;

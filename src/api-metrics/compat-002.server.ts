@@ -136,7 +136,7 @@ export class Compat002Server implements OnModuleInit, OnApplicationShutdown {
     if (!this.allowed(req.headers.origin))
       return refuse(403, 'Origin not allowed (COMPAT_002_CORS_ORIGINS)');
     // As on the main port: with API_KEYS set, the live stream needs a key.
-    const refused = this.keys.refusal(req, 'POST');
+    const refused = this.keys.webSocketRefusal(req);
     if (refused !== null) return refuse(401, refused);
     this.wss!.handleUpgrade(req, socket, head, (ws) => {
       this.live.subscribe(ws, new URLSearchParams(), true);

@@ -68,6 +68,20 @@ describe('ApiKeys', () => {
     expect(m(reads, 'GET', '/swaggerx')).toBe(true);
   });
 
+  it('takes the key as a subprotocol in a WebSocket handshake only', () => {
+    const protocols = {
+      'sec-websocket-protocol': `beacon, beacon-key.${Buffer.from(KEY).toString('base64url')}`,
+    };
+    expect(keys.webSocketRefusal(request(protocols, '127.0.0.1', 'GET', '/ws'))).toBeNull();
+    expect(keys.webSocketRefusal(request({}, '127.0.0.1', 'GET', '/ws'))).toMatch(/required/);
+    expect(keys.webSocketRefusal(request({ 'sec-websocket-protocol': 'beacon-key.eA' }))).toMatch(
+      /not valid/,
+    );
+    // A plain HTTP write with the same header (even with Upgrade: set) gets nothing from it.
+    expect(keys.refusal(request({ ...protocols, upgrade: 'websocket' }))).toMatch(/required/);
+    expect(new ApiKeys([]).webSocketRefusal(request({}))).toBeNull();
+  });
+
   it('shows details to a keyed caller only, wherever it is, when keys are on', () => {
     expect(keys.maySeeDetails(request({}, '127.0.0.1'))).toBe(false);
     expect(keys.maySeeDetails(request({ 'x-api-key': KEY }, '10.0.0.7'))).toBe(true);

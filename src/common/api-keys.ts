@@ -33,9 +33,12 @@ export class ApiKeys {
     return this.digests.length > 0;
   }
 
-  /** Whether the request carries one of the keys (`Authorization: Bearer` or `X-API-Key`). */
-  presentsKey(req: IncomingMessage): boolean {
-    const key = presentedKey(req);
+  /**
+   * Whether the request carries one of the keys (`Authorization: Bearer` or `X-API-Key`;
+   * for a WebSocket handshake also the `beacon-key.` subprotocol).
+   */
+  presentsKey(req: IncomingMessage, webSocket = false): boolean {
+    const key = presentedKey(req, webSocket);
     if (key === undefined) return false;
     const d = digest(key);
     let match = false;
@@ -51,9 +54,22 @@ export class ApiKeys {
   }
 
   /** Null when the request may go on, else why not (the 401's message). */
-  refusal(req: IncomingMessage, method = req.method): string | null {
-    if (!this.required(method, req.url) || this.presentsKey(req)) return null;
-    return presentedKey(req) === undefined
+  refusal(req: IncomingMessage): string | null {
+    if (!this.required(req.method, req.url)) return null;
+    return this.check(req, false);
+  }
+
+  /**
+   * The same for a WebSocket handshake, which needs a key whatever API_KEYS_FOR_READS
+   * says: it is a long-lived stream of every record, not a single read.
+   */
+  webSocketRefusal(req: IncomingMessage): string | null {
+    return this.enabled ? this.check(req, true) : null;
+  }
+
+  private check(req: IncomingMessage, webSocket: boolean): string | null {
+    if (this.presentsKey(req, webSocket)) return null;
+    return presentedKey(req, webSocket) === undefined
       ? 'An API key is required: send Authorization: Bearer <key> or X-API-Key: <key>'
       : 'The API key is not valid';
   }
@@ -75,7 +91,7 @@ export class ApiKeys {
 export const WS_PROTOCOL = 'beacon';
 const WS_KEY_PROTOCOL = 'beacon-key.';
 
-function presentedKey(req: IncomingMessage): string | undefined {
+function presentedKey(req: IncomingMessage, webSocket: boolean): string | undefined {
   const header = req.headers['x-api-key'];
   if (typeof header === 'string' && header !== '') return header;
   const auth = req.headers.authorization;
@@ -83,7 +99,8 @@ function presentedKey(req: IncomingMessage): string | undefined {
     const m = /^Bearer[ ]+(\S+)\s*$/i.exec(auth);
     return m === null ? undefined : m[1];
   }
-  const protocols = req.headers.upgrade ? req.headers['sec-websocket-protocol'] : undefined;
+  // Only in a handshake: an HTTP request carrying the header gets no key from it.
+  const protocols = webSocket ? req.headers['sec-websocket-protocol'] : undefined;
   const offered = protocols
     ?.split(',')
     .map((p) => p.trim())

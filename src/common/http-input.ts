@@ -43,8 +43,8 @@ export interface GateSettings {
 
 /**
  * Everything decided from a request's head, in one middleware (each Express layer costs,
- * and this runs on every request): the security headers, then the Host, the API key, a
- * declared size and the URL's encoding. A request refused here is never parsed: its body
+ * and this runs on every request): the security headers, then the Host, a declared size,
+ * the API key and the URL's encoding. A request refused here is never parsed: its body
  * is not read.
  */
 export function requestGate(g: GateSettings): Middleware {
@@ -53,8 +53,10 @@ export function requestGate(g: GateSettings): Middleware {
     for (let i = 0; i < headers.length; i++) res.setHeader(headers[i][0], headers[i][1]);
     next(
       hostRefusal(hosts, req) ??
-        (keys === null ? null : keyRefusal(keys, req)) ??
+        // Size before key: a declared gigabyte without a key is a 413, whose connection
+        // closes after the answer, not a 401 whose body node would read to the end.
         sizeRefusal(bodyLimitBytes, req) ??
+        (keys === null ? null : keyRefusal(keys, req)) ??
         urlRefusal(req) ??
         undefined,
     );
