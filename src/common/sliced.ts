@@ -24,20 +24,27 @@ export async function sortInSlices<T>(items: T[], cmp: (a: T, b: T) => number): 
   let src = items;
   let dst = new Array<T>(n);
   for (let width = SLICE; width < n; width *= 2) {
-    let sinceYield = 0;
+    let moved = 0;
     for (let lo = 0; lo < n; lo += 2 * width) {
       const mid = Math.min(lo + width, n);
       const hi = Math.min(lo + 2 * width, n);
       let i = lo;
       let j = mid;
       let k = lo;
-      while (i < mid && j < hi) dst[k++] = cmp(src[j], src[i]) < 0 ? src[j++] : src[i++];
-      while (i < mid) dst[k++] = src[i++];
-      while (j < hi) dst[k++] = src[j++];
-      sinceYield += hi - lo;
-      if (sinceYield >= 8 * SLICE) {
-        sinceYield = 0;
-        await yieldToEventLoop();
+      // In chunks, so that a long merge (the last pass is one of n elements) yields too.
+      while (k < hi) {
+        const stop = Math.min(hi, k + 8 * SLICE - moved);
+        const from = k;
+        while (k < stop && i < mid && j < hi) {
+          dst[k++] = cmp(src[j], src[i]) < 0 ? src[j++] : src[i++];
+        }
+        while (k < stop && i < mid) dst[k++] = src[i++];
+        while (k < stop && j < hi) dst[k++] = src[j++];
+        moved += k - from;
+        if (moved >= 8 * SLICE) {
+          moved = 0;
+          await yieldToEventLoop();
+        }
       }
     }
     [src, dst] = [dst, src];

@@ -115,9 +115,13 @@ export class InMemoryRocketsStore extends RocketsStore {
     return this.channels.get(id)?.state();
   }
 
-  /** In slices (see `mapInSlices`): a rocket that changes meanwhile shows a newer state. */
+  /**
+   * In slices (see `mapInSlices`), over the rockets there were when it began (a copy of
+   * the references: one deleted and re-created meanwhile is listed once); a rocket that
+   * changes meanwhile shows a newer state.
+   */
   list(): Promise<RocketState[]> {
-    return mapInSlices(this.channels.values(), (c) => c.state());
+    return mapInSlices(Array.from(this.channels.values()), (c) => c.state());
   }
 
   async version(): Promise<number> {

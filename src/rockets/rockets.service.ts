@@ -180,14 +180,19 @@ export class RocketsService {
     // A build already running for this very state: share it.
     const building = this.building;
     if (building && building.key === key && building.version === version) return building.done;
-    const done = this.sorted(sort, order).then((items) => {
-      const entry: ListCache = { key, version, items, json: null };
-      if (this.building?.done === done) this.building = null;
-      // Kept under the version it began at: if a rocket changed meanwhile, the next
-      // request sees a new version and builds again.
-      this.listCache = entry;
-      return entry;
-    });
+    const done = this.sorted(sort, order)
+      .then((items) => {
+        const entry: ListCache = { key, version, items, json: null };
+        // Kept under the version it began at: if a rocket changed meanwhile, the next
+        // request sees a new version and builds again. A build that began earlier and
+        // ends later does not replace a newer one.
+        const kept = this.listCache;
+        if (!kept || kept.key !== key || kept.version <= version) this.listCache = entry;
+        return entry;
+      })
+      .finally(() => {
+        if (this.building?.done === done) this.building = null;
+      });
     this.building = { key, version, done };
     return done;
   }
