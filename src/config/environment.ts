@@ -305,7 +305,10 @@ export class Environment {
    */
   @Expose() @IsString() API_KEYS = '';
 
-  /** With API_KEYS set, reads need a key too (all but /health/live, /health/ready and the docs). */
+  /**
+   * With API_KEYS set, reads need a key too: all but /health/live, /health/ready, the
+   * Swagger docs and the dashboard's page and files (which ask for a key before reading).
+   */
   @Expose() @Transform(toBool) @IsBoolean() API_KEYS_FOR_READS = false;
 
   /** Requests one client address may make per minute (429 with Retry-After past it); 0 = off. */

@@ -113,6 +113,9 @@ function addInputErrors(document: OpenAPIObject): void {
   }
 }
 
+/** The probes: never keyed, never rate-limited (`@SkipThrottle`). */
+const PROBES = new Set(['/health/live', '/health/ready']);
+
 /** Reads that need no key even with API_KEYS_FOR_READS (src/common/api-keys.ts). */
 const ALWAYS_OPEN = new Set([
   '/health/live',
@@ -134,25 +137,28 @@ function addSecurity(document: OpenAPIObject): void {
     for (const method of ['get', 'put', 'post', 'delete'] as const) {
       const op = item[method];
       if (!op) continue;
-      if (ALWAYS_OPEN.has(path)) {
+      if (PROBES.has(path)) {
         op.security = [];
         continue;
       }
       const write = method !== 'get';
-      op.security = write ? either : [{}, ...either];
-      op.responses['401'] ??= {
-        description: write
-          ? 'API_KEYS is set and the request has no valid key; nothing changed.'
-          : 'API_KEYS_FOR_READS is on and the request has no valid key.',
-        headers: {
-          'WWW-Authenticate': { schema: { type: 'string', example: 'Bearer realm="beacon"' } },
-        },
-        content: errorContent(
-          401,
-          'Unauthorized',
-          'An API key is required: send Authorization: Bearer <key> or X-API-Key: <key>',
-        ),
-      };
+      const open = !write && ALWAYS_OPEN.has(path);
+      op.security = open ? [] : write ? either : [{}, ...either];
+      if (!open) {
+        op.responses['401'] ??= {
+          description: write
+            ? 'API_KEYS is set and the request has no valid key; nothing changed.'
+            : 'API_KEYS_FOR_READS is on and the request has no valid key.',
+          headers: {
+            'WWW-Authenticate': { schema: { type: 'string', example: 'Bearer realm="beacon"' } },
+          },
+          content: errorContent(
+            401,
+            'Unauthorized',
+            'An API key is required: send Authorization: Bearer <key> or X-API-Key: <key>',
+          ),
+        };
+      }
       op.responses['429'] ??= {
         description: 'RATE_LIMIT_PER_MINUTE is set and this client has used its minute.',
         headers: {
@@ -161,7 +167,11 @@ function addSecurity(document: OpenAPIObject): void {
             schema: { type: 'integer' },
           },
         },
-        content: errorContent(429, 'Too Many Requests', 'ThrottlerException: Too Many Requests'),
+        content: errorContent(
+          429,
+          'Too Many Requests',
+          'Too many requests: RATE_LIMIT_PER_MINUTE allows 100 a minute per client; retry after the Retry-After seconds',
+        ),
       };
     }
   }

@@ -858,6 +858,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description RATE_LIMIT_PER_MINUTE is set and this client has used its minute. */
+            429: {
+                headers: {
+                    /** @description Seconds until the client may send again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Too Many Requests",
+                     *       "message": "Too many requests: RATE_LIMIT_PER_MINUTE allows 100 a minute per client; retry after the Retry-After seconds",
+                     *       "statusCode": 429
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
         };
     };
     Analysis_analyse: {
@@ -953,7 +971,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "error": "Too Many Requests",
-                     *       "message": "ThrottlerException: Too Many Requests",
+                     *       "message": "Too many requests: RATE_LIMIT_PER_MINUTE allows 100 a minute per client; retry after the Retry-After seconds",
                      *       "statusCode": 429
                      *     }
                      */
@@ -1024,7 +1042,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "error": "Too Many Requests",
-                     *       "message": "ThrottlerException: Too Many Requests",
+                     *       "message": "Too many requests: RATE_LIMIT_PER_MINUTE allows 100 a minute per client; retry after the Retry-After seconds",
                      *       "statusCode": 429
                      *     }
                      */
@@ -1116,7 +1134,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "error": "Too Many Requests",
-                     *       "message": "ThrottlerException: Too Many Requests",
+                     *       "message": "Too many requests: RATE_LIMIT_PER_MINUTE allows 100 a minute per client; retry after the Retry-After seconds",
                      *       "statusCode": 429
                      *     }
                      */
@@ -1228,7 +1246,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "error": "Too Many Requests",
-                     *       "message": "ThrottlerException: Too Many Requests",
+                     *       "message": "Too many requests: RATE_LIMIT_PER_MINUTE allows 100 a minute per client; retry after the Retry-After seconds",
                      *       "statusCode": 429
                      *     }
                      */
@@ -1336,7 +1354,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "error": "Too Many Requests",
-                     *       "message": "ThrottlerException: Too Many Requests",
+                     *       "message": "Too many requests: RATE_LIMIT_PER_MINUTE allows 100 a minute per client; retry after the Retry-After seconds",
                      *       "statusCode": 429
                      *     }
                      */
@@ -1447,7 +1465,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "error": "Too Many Requests",
-                     *       "message": "ThrottlerException: Too Many Requests",
+                     *       "message": "Too many requests: RATE_LIMIT_PER_MINUTE allows 100 a minute per client; retry after the Retry-After seconds",
                      *       "statusCode": 429
                      *     }
                      */
@@ -1485,6 +1503,24 @@ export interface operations {
                      *       "error": "Bad Request",
                      *       "message": "The URL has broken percent-encoding or encodes bytes that are not UTF-8",
                      *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMIT_PER_MINUTE is set and this client has used its minute. */
+            429: {
+                headers: {
+                    /** @description Seconds until the client may send again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Too Many Requests",
+                     *       "message": "Too many requests: RATE_LIMIT_PER_MINUTE allows 100 a minute per client; retry after the Retry-After seconds",
+                     *       "statusCode": 429
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponseDto"];
@@ -1541,6 +1577,24 @@ export interface operations {
                      *       "error": "Not Found",
                      *       "message": "No dashboard asset 'x.js'",
                      *       "statusCode": 404
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMIT_PER_MINUTE is set and this client has used its minute. */
+            429: {
+                headers: {
+                    /** @description Seconds until the client may send again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Too Many Requests",
+                     *       "message": "Too many requests: RATE_LIMIT_PER_MINUTE allows 100 a minute per client; retry after the Retry-After seconds",
+                     *       "statusCode": 429
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponseDto"];
@@ -1649,7 +1703,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "error": "Too Many Requests",
-                     *       "message": "ThrottlerException: Too Many Requests",
+                     *       "message": "Too many requests: RATE_LIMIT_PER_MINUTE allows 100 a minute per client; retry after the Retry-After seconds",
                      *       "statusCode": 429
                      *     }
                      */
@@ -1988,7 +2042,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "error": "Too Many Requests",
-                     *       "message": "ThrottlerException: Too Many Requests",
+                     *       "message": "Too many requests: RATE_LIMIT_PER_MINUTE allows 100 a minute per client; retry after the Retry-After seconds",
                      *       "statusCode": 429
                      *     }
                      */
@@ -2080,7 +2134,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "error": "Too Many Requests",
-                     *       "message": "ThrottlerException: Too Many Requests",
+                     *       "message": "Too many requests: RATE_LIMIT_PER_MINUTE allows 100 a minute per client; retry after the Retry-After seconds",
                      *       "statusCode": 429
                      *     }
                      */
@@ -2175,7 +2229,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "error": "Too Many Requests",
-                     *       "message": "ThrottlerException: Too Many Requests",
+                     *       "message": "Too many requests: RATE_LIMIT_PER_MINUTE allows 100 a minute per client; retry after the Retry-After seconds",
                      *       "statusCode": 429
                      *     }
                      */
@@ -2312,7 +2366,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "error": "Too Many Requests",
-                     *       "message": "ThrottlerException: Too Many Requests",
+                     *       "message": "Too many requests: RATE_LIMIT_PER_MINUTE allows 100 a minute per client; retry after the Retry-After seconds",
                      *       "statusCode": 429
                      *     }
                      */
@@ -2402,7 +2456,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "error": "Too Many Requests",
-                     *       "message": "ThrottlerException: Too Many Requests",
+                     *       "message": "Too many requests: RATE_LIMIT_PER_MINUTE allows 100 a minute per client; retry after the Retry-After seconds",
                      *       "statusCode": 429
                      *     }
                      */
@@ -2530,7 +2584,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "error": "Too Many Requests",
-                     *       "message": "ThrottlerException: Too Many Requests",
+                     *       "message": "Too many requests: RATE_LIMIT_PER_MINUTE allows 100 a minute per client; retry after the Retry-After seconds",
                      *       "statusCode": 429
                      *     }
                      */
@@ -2656,7 +2710,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "error": "Too Many Requests",
-                     *       "message": "ThrottlerException: Too Many Requests",
+                     *       "message": "Too many requests: RATE_LIMIT_PER_MINUTE allows 100 a minute per client; retry after the Retry-After seconds",
                      *       "statusCode": 429
                      *     }
                      */
@@ -2751,7 +2805,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "error": "Too Many Requests",
-                     *       "message": "ThrottlerException: Too Many Requests",
+                     *       "message": "Too many requests: RATE_LIMIT_PER_MINUTE allows 100 a minute per client; retry after the Retry-After seconds",
                      *       "statusCode": 429
                      *     }
                      */
@@ -2837,7 +2891,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "error": "Too Many Requests",
-                     *       "message": "ThrottlerException: Too Many Requests",
+                     *       "message": "Too many requests: RATE_LIMIT_PER_MINUTE allows 100 a minute per client; retry after the Retry-After seconds",
                      *       "statusCode": 429
                      *     }
                      */
@@ -2927,7 +2981,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "error": "Too Many Requests",
-                     *       "message": "ThrottlerException: Too Many Requests",
+                     *       "message": "Too many requests: RATE_LIMIT_PER_MINUTE allows 100 a minute per client; retry after the Retry-After seconds",
                      *       "statusCode": 429
                      *     }
                      */
@@ -3015,7 +3069,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "error": "Too Many Requests",
-                     *       "message": "ThrottlerException: Too Many Requests",
+                     *       "message": "Too many requests: RATE_LIMIT_PER_MINUTE allows 100 a minute per client; retry after the Retry-After seconds",
                      *       "statusCode": 429
                      *     }
                      */
