@@ -46,6 +46,38 @@ describe('SharedLatencyStore replicas', () => {
     maxTotalSamples: 1000,
   };
 
+  it('idle expiry with samples racing it: every replica keeps the same metrics', async () => {
+    const prefix = uniquePrefix('latency-expiry');
+    const three = await Promise.all([1, 2, 3].map(() => open(prefix, limits)));
+    const [a, b, c] = three.map((r) => r.store);
+    for (const id of ['m1', 'm2', 'm3', 'm4']) await a.record(id, [1], 0);
+    await a.configure('kept', {}, 0);
+    await caughtUp(three);
+    // All idle at 70,000 (window 60 s + 5 s idle); samples for two of them race the expiry
+    // from other replicas, and one more in the same batch as the expiry itself.
+    await Promise.all([
+      b.expireIdle(70_000, 5000),
+      b.record('m2', [2], 70_000),
+      c.record('m3', [3], 70_000),
+      a.record('m4', [4], 70_000),
+      c.expireIdle(70_000, 5000),
+    ]);
+    await caughtUp(three);
+    const states = await Promise.all(
+      three.map(async (r) =>
+        JSON.stringify(
+          (await r.store.snapshotAll(70_000, [50])).map((m) => [m.id, m.count, m.values]),
+        ),
+      ),
+    );
+    expect(new Set(states).size).toBe(1);
+    const ids = (await a.snapshotAll(70_000, [50])).map((m) => m.id);
+    expect(ids).toContain('kept');
+    expect(ids).not.toContain('m1');
+    const usage = await Promise.all(three.map((r) => r.store.usage()));
+    expect(new Set(usage.map((u) => `${u.metrics}/${u.expiredIdle}`)).size).toBe(1);
+  });
+
   it.each([1, 2, 3])(
     'replicas writing random interleavings all fold to the same state (seed %i)',
     async (seed) => {
