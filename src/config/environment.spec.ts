@@ -1,4 +1,6 @@
-import { InvalidEnvironmentError, loadEnvironment } from './environment';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Environment, InvalidEnvironmentError, loadEnvironment } from './environment';
 
 describe('loadEnvironment', () => {
   it('applies defaults when nothing is set', () => {
@@ -88,5 +90,19 @@ describe('loadEnvironment', () => {
       corsOrigins: [],
       apiMetricsRetentionMs: 7 * 86_400_000,
     });
+  });
+});
+
+describe('docs/configuration.md', () => {
+  it('documents every setting Environment reads, and none it does not', () => {
+    const doc = readFileSync(join(__dirname, '..', '..', 'docs', 'configuration.md'), 'utf8');
+    const settings = Object.keys(new Environment()).filter((k) => /^[A-Z][A-Z0-9_]+$/.test(k));
+    const missing = settings.filter((k) => !doc.includes(`\`${k}\``));
+    expect(missing).toEqual([]);
+    // Every row of the settings tables names a real setting (the test suites' and the
+    // bench's own variables are documented in sections of their own).
+    const main = doc.split('## For the test suites')[0];
+    const rows = [...main.matchAll(/^\| `([A-Z][A-Z0-9_]+)`/gm)].map((m) => m[1]);
+    expect(rows.filter((r) => !settings.includes(r))).toEqual([]);
   });
 });
