@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { handshakeStatus } from './helpers/ws-client';
@@ -166,6 +167,39 @@ describe('hostile input (e2e)', () => {
     expect(r.statusLine).toBe('HTTP/1.1 413 Payload Too Large');
     // The answer comes at once; the connection is dropped a second after it.
     expect(r.ms).toBeLessThan(2500);
+  });
+
+  it("uploads over BODY_LIMIT, declared or chunked, get their 413 through node's http client, one after the other", async () => {
+    // node's global agent keeps connections alive: each 413 must say Connection: close, or
+    // the next request goes out on a connection the server is closing ("socket hang up").
+    const upload = (chunked: boolean) =>
+      new Promise<string>((resolve) => {
+        const body = `{"latencies_ns": [${'1234567,'.repeat(200_000)}1]}`;
+        const req = httpRequest(
+          {
+            host: '127.0.0.1',
+            port,
+            path: '/metrics/chunked/latencies',
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              ...(chunked ? {} : { 'content-length': String(body.length) }),
+            },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(`${res.statusCode} ${res.headers.connection}`));
+          },
+        );
+        req.on('error', (e) => resolve(`error: ${e.message}`));
+        if (!chunked) return req.end(body);
+        for (let at = 0; at < body.length; at += 10_000) req.write(body.slice(at, at + 10_000));
+        req.end();
+      });
+    const answers: string[] = [];
+    for (const chunked of [false, true, false, true]) answers.push(await upload(chunked));
+    expect(answers).toEqual(Array(4).fill('413 close'));
+    expect((await send('/metrics/chunked', {})).status).toBe(404);
   });
 
   it('a declared 1 GB body sent at full speed still gets its 413, never a reset, every time', async () => {

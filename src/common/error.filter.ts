@@ -119,16 +119,21 @@ const LINGER_MS = 2000;
 
 /**
  * After a 413 the connection closes the way a careful server closes it ("lingering
- * close"): the answer, then our FIN, then whatever the client still sends is read and
- * thrown away until it closes its side, for LINGER_MS at most. Dropping the connection with
- * the client's bytes still unread (what `Connection: close` makes node do) answers them
- * with a TCP reset, and a reset can destroy the 413 in the client's buffer before it has
- * read it, so a fast uploader saw "connection reset" instead of the reason.
+ * close"): the answer says `Connection: close` (so no client sends another request on it),
+ * node sends our FIN after it, and whatever the client still sends is read and thrown
+ * away until it closes its side, for LINGER_MS at most. Node on its own destroys the
+ * socket as soon as the FIN is out, with the client's bytes still unread, which answers
+ * them with a TCP reset, and a reset can destroy the 413 in the client's buffer before it
+ * has read it: a fast uploader saw "connection reset" instead of the reason.
  */
 function stopReadingAfter(res: Response): void {
   const req = res.req;
   const socket = req.socket;
+  res.setHeader('Connection', 'close');
   res.once('finish', () => {
+    // Node's own handler ran first: it ended the socket and will destroy it once the FIN
+    // is written. Keep the FIN, drop the destroy.
+    socket.removeListener('finish', socket.destroy);
     const cut = setTimeout(() => socket.destroy(), LINGER_MS);
     cut.unref();
     socket.once('close', () => clearTimeout(cut));
@@ -136,7 +141,7 @@ function stopReadingAfter(res: Response): void {
     socket.once('end', () => socket.destroy());
     req.resume(); // read the rest of the body, into nothing
     socket.resume();
-    socket.end(); // our FIN, after the answer
+    if (!socket.writableEnded) socket.end();
   });
 }
 
