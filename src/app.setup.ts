@@ -24,6 +24,15 @@ export function configureApp(app: INestApplication): void {
   const env = app.get(Environment);
   express.useLogger(new BeaconNestLogger(app.get(Logger)));
   const keys = app.get(ApiKeys);
+  if (keys.enabled) {
+    app
+      .get(Logger)
+      .log(
+        `API keys on (${env.apiKeys.length}): writes and /ws need one` +
+          (env.API_KEYS_FOR_READS ? ', and reads too' : '; reads are open'),
+        'ApiKeys',
+      );
+  }
   // Ahead of every route: the gate (headers, Host, key, declared size, URL encoding),
   // then the body (JSON only, never for GET/HEAD/DELETE/OPTIONS) and its depth.
   express.use(

@@ -45,7 +45,13 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     )
     .addServer('http://127.0.0.1:8080', 'A Beacon on its defaults (PORT 8080, loopback)')
     .addBearerAuth(
-      { type: 'http', scheme: 'bearer', description: 'One of API_KEYS, as a bearer token.' },
+      {
+        type: 'http',
+        scheme: 'bearer',
+        // Not a JWT (Nest's default hint): an opaque key from API_KEYS.
+        bearerFormat: 'opaque API key',
+        description: 'One of API_KEYS, as a bearer token.',
+      },
       'bearer',
     )
     .addApiKey(
