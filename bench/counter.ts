@@ -14,6 +14,7 @@ import {
   FileRequestCounterStore,
 } from '../src/request-counter/file-request-counter.store';
 import { MillisecondWindow } from '../src/request-counter/ms-window';
+import type autocannon from 'autocannon';
 import { Server, cpuSeconds, load } from './lib';
 
 interface CounterHealth {
@@ -34,7 +35,12 @@ export function cheapGets(server: Server, duration: number, connections: number)
  * Server CPU per request at a fixed rate well below saturation. Throughput at saturation
  * swings by ±20% between runs on this shared machine; CPU time per request does not.
  */
-export async function cpuPerRequest(server: Server, rate: number, duration: number) {
+export async function cpuPerRequest(
+  server: Server,
+  rate: number,
+  duration: number,
+  request: Partial<autocannon.Options> = {},
+) {
   const before = cpuSeconds(server.child.pid!);
   const result = await load({
     url: `${server.url}/metrics`,
@@ -42,6 +48,7 @@ export async function cpuPerRequest(server: Server, rate: number, duration: numb
     overallRate: rate,
     duration,
     warmup: 0,
+    ...request,
   });
   const used = cpuSeconds(server.child.pid!) - before;
   return { result, usPerRequest: (used * 1e6) / result.total };

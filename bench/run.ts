@@ -32,15 +32,7 @@ import { catchUp, redisEnv, replicationLag, sharedThroughput } from './shared';
 import { sharedStreamQueries } from './shared-stream';
 import { uniquePrefix, dropPrefix } from '../test/helpers/redis';
 import { LOCAL_DATABASE_URL } from '../test/helpers/postgres';
-import {
-  LoadResult,
-  Server,
-  cpuSeconds,
-  load,
-  randomBatchBody,
-  randomLatencyBody,
-  startServer,
-} from './lib';
+import { LoadResult, Server, load, randomBatchBody, randomLatencyBody, startServer } from './lib';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -83,11 +75,11 @@ function figure(r: Partial<Row> & { scenario: string }): void {
 
 const wanted = (name: string) => !ONLY || ONLY.includes(name);
 
-async function postSingle(server: Server, path: string) {
+async function postSingle(server: Server, path: string, headers: Record<string, string> = json) {
   return load({
     url: server.url + path,
     method: 'POST',
-    headers: json,
+    headers,
     connections: CONNECTIONS,
     duration: DURATION,
     requests: [{ setupRequest: (req) => ({ ...req, body: randomLatencyBody() }) }],
@@ -352,29 +344,16 @@ async function main(): Promise<void> {
         { name: 'helmet + Host check + API key', env: { API_KEYS: key } },
       ];
       const servers = await Promise.all(sides.map((x) => startBeacon(x.env)));
-      const post = (server: Server) =>
-        load({
-          url: `${server.url}/metrics/bench/latency`,
-          method: 'POST',
-          headers: keyed,
-          connections: CONNECTIONS,
-          duration: DURATION,
-          requests: [{ setupRequest: (req) => ({ ...req, body: randomLatencyBody() }) }],
-        });
-      const cpu = async (server: Server) => {
-        const before = cpuSeconds(server.child.pid!);
-        const res = await load({
-          url: `${server.url}/metrics/bench/latency`,
-          method: 'POST',
-          headers: keyed,
-          connections: 10,
-          overallRate: 2000,
-          duration: DURATION,
-          warmup: 0,
-          requests: [{ setupRequest: (req) => ({ ...req, body: randomLatencyBody() }) }],
-        });
-        return ((cpuSeconds(server.child.pid!) - before) * 1e6) / res.total;
-      };
+      const post = (server: Server) => postSingle(server, '/metrics/bench/latency', keyed);
+      const cpu = async (server: Server) =>
+        (
+          await cpuPerRequest(server, 2000, DURATION, {
+            url: `${server.url}/metrics/bench/latency`,
+            method: 'POST',
+            headers: keyed,
+            requests: [{ setupRequest: (req) => ({ ...req, body: randomLatencyBody() }) }],
+          })
+        ).usPerRequest;
       const runs = sides.map(() => [] as LoadResult[]);
       const cpus = sides.map(() => [] as number[]);
       for (let round = 0; round < ROUNDS; round++) {

@@ -1,5 +1,5 @@
 import type { Browser, Page } from 'playwright-core';
-import { CHROMIUM, launchChromium } from './helpers/browser';
+import { CHROMIUM, launchChromium, openPage } from './helpers/browser';
 import { eventually } from './helpers/eventually';
 import { LiveFeed } from '../src/api-metrics/live-feed';
 import { launchRocket, sendApiRecord } from './helpers/feed';
@@ -9,16 +9,10 @@ import { startTestApp, TestApp } from './helpers/test-app';
 
 const haveChromium = systemTool(CHROMIUM, 'chromium');
 
-/** Opens the page, keeping every console error and uncaught exception it produces. */
+/** Opens the page (it must answer 200), keeping every console error it produces. */
 async function open(browser: Browser, url: string): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage();
-  const errors: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
-  });
-  page.on('pageerror', (err) => errors.push(err.message));
-  const res = await page.goto(url);
-  expect(res?.status()).toBe(200);
+  const { page, errors, status } = await openPage(browser, url);
+  expect(status).toBe(200);
   return { page, errors };
 }
 

@@ -1,5 +1,5 @@
 import type { Browser, Page } from 'playwright-core';
-import { CHROMIUM, launchChromium } from './helpers/browser';
+import { CHROMIUM, launchChromium, openPage } from './helpers/browser';
 import { systemTool } from './helpers/system-tool';
 import { startTestApp, TestApp } from './helpers/test-app';
 
@@ -46,13 +46,8 @@ async function execute(page: Page, opblock: string): Promise<string> {
       body: '{}',
     });
     expect(put.status).toBe(201);
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    page.on('pageerror', (err) => errors.push(err.message));
-    expect((await page.goto(`${t.baseUrl}/swagger`))?.status()).toBe(200);
+    const { page, errors, status } = await openPage(browser, `${t.baseUrl}/swagger`);
+    expect(status).toBe(200);
     const remove = '#operations-latency-Latency_remove';
     await page.locator(remove).waitFor();
 

@@ -11,6 +11,11 @@ const digest: (key: string) => Buffer =
     ? (key) => hash('sha256', key, 'buffer')
     : (key) => createHash('sha256').update(key, 'utf8').digest();
 
+/** Whether a read of this URL (or spec path) stays open even with API_KEYS_FOR_READS. */
+export function alwaysOpenRead(url: string): boolean {
+  return ALWAYS_OPEN.test(url);
+}
+
 /** Methods that only read: everything else changes state and needs a key when keys are on. */
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -58,7 +63,7 @@ export class ApiKeys {
   required(method: string | undefined, url: string | undefined): boolean {
     if (!this.enabled) return false;
     if (!READ_METHODS.has(method ?? 'GET')) return true;
-    return this.forReads && method !== 'OPTIONS' && !ALWAYS_OPEN.test(url ?? '/');
+    return this.forReads && method !== 'OPTIONS' && !alwaysOpenRead(url ?? '/');
   }
 
   /** Null when the request may go on, else why not (the 401's message). */

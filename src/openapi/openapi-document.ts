@@ -1,5 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { alwaysOpenRead } from '../common/api-keys';
 
 const DESCRIPTION = [
   'Beacon: latency percentiles over sliding windows, API metrics over UDP, social-stream',
@@ -122,15 +123,6 @@ function addInputErrors(document: OpenAPIObject): void {
 /** The probes: never keyed, never rate-limited (`@SkipThrottle`). */
 const PROBES = new Set(['/health/live', '/health/ready']);
 
-/** Reads that need no key even with API_KEYS_FOR_READS (src/common/api-keys.ts). */
-const ALWAYS_OPEN = new Set([
-  '/health/live',
-  '/health/ready',
-  '/',
-  '/dashboard',
-  '/dashboard/assets/{name}',
-]);
-
 /**
  * API_KEYS: every write needs a key (either scheme), so its requirement lists both; a read
  * needs one only with API_KEYS_FOR_READS, so its requirement also lists `{}` (none), and
@@ -148,7 +140,7 @@ function addSecurity(document: OpenAPIObject): void {
         continue;
       }
       const write = method !== 'get';
-      const open = !write && ALWAYS_OPEN.has(path);
+      const open = !write && alwaysOpenRead(path);
       op.security = open ? [] : write ? either : [{}, ...either];
       if (!open) {
         op.responses['401'] ??= {

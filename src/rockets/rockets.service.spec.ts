@@ -13,7 +13,7 @@ const msg = (channel: string, number: number, type: MessageType, payload: object
   payload: payload as RocketPayload,
 });
 
-describe('RocketsService.listJson', () => {
+describe('RocketsService.listPage, whole', () => {
   let service: RocketsService;
   beforeEach(() => {
     service = new RocketsService(
@@ -28,15 +28,15 @@ describe('RocketsService.listJson', () => {
     );
   });
   const speeds = async () =>
-    (JSON.parse(await service.listJson('speed', 'desc')) as { id: string; speed: number }[]).map(
-      (r) => `${r.id}:${r.speed}`,
-    );
+    (
+      JSON.parse((await service.listPage('speed', 'desc')).json) as { id: string; speed: number }[]
+    ).map((r) => `${r.id}:${r.speed}`);
 
   it('is the JSON of list() and never stale: every kind of change shows at once', async () => {
     await service.accept(
       msg('a', 1, 'RocketLaunched', { type: 'T', launchSpeed: 5, mission: 'M' }),
     );
-    expect(await service.listJson()).toBe(JSON.stringify(await service.list()));
+    expect((await service.listPage()).json).toBe(JSON.stringify(await service.list()));
     expect(await speeds()).toEqual(['a:5']);
     await service.accept(
       msg('b', 1, 'RocketLaunched', { type: 'T', launchSpeed: 9, mission: 'M' }),
@@ -48,7 +48,7 @@ describe('RocketsService.listJson', () => {
     expect(await speeds()).toEqual(['a:15', 'b:9', 'c:0']);
     await service.accept(msg('a', 2, 'RocketSpeedIncreased', { by: 10 })); // duplicate
     expect(await speeds()).toEqual(['a:15', 'b:9', 'c:0']);
-    expect(await service.listJson('id', 'asc')).toBe(
+    expect((await service.listPage('id', 'asc')).json).toBe(
       JSON.stringify(await service.list('id', 'asc')),
     );
   });
@@ -115,7 +115,7 @@ describe('RocketsService pages', () => {
     );
     let ticks = 0;
     const timer = setInterval(() => ticks++, 0);
-    const json = await service.listJson('speed', 'asc');
+    const json = (await service.listPage('speed', 'asc')).json;
     clearInterval(timer);
     expect(JSON.parse(json)).toHaveLength(10_001);
     expect(ticks).toBeGreaterThan(0);

@@ -167,11 +167,6 @@ export class RocketsService {
     };
   }
 
-  /** `listPage()` without paging: every rocket, as JSON. */
-  async listJson(sort: SortField = 'id', order: SortOrder = 'asc'): Promise<string> {
-    return (await this.listPage(sort, order)).json;
-  }
-
   private async cached(sort: SortField, order: SortOrder): Promise<ListCache> {
     const key = `${sort}:${order}`;
     const version = await this.store.version();
