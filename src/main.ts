@@ -13,7 +13,7 @@ import { BeaconNestLogger } from './common/nest-logger';
 import { ShutdownReport } from './common/shutdown-report';
 import { Environment, InvalidEnvironmentError, loadEnvironment } from './config/environment';
 import { EmbeddedPostgresError } from './api-metrics/embedded-postgres';
-import { DataDirError } from './request-counter/file-request-counter.store';
+import { DataDirError } from './common/data-dir';
 
 /**
  * The entry point `npm start` runs. Start-up logs go out as they happen (no buffering, so

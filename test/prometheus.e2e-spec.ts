@@ -100,7 +100,9 @@ const SSE_SAMPLE = readFileSync(join(__dirname, 'fixtures/upfluence-stream-sampl
     expect(value(text, 'beacon_stream_connected')).toBe(1);
     expect(value(text, 'beacon_stream_posts_total')).toBeGreaterThan(0);
     expect(value(text, 'beacon_recent_requests')).toBeGreaterThanOrEqual(3);
-    expect(value(text, 'beacon_shared_state_backend{backend="memory"}')).toBe(1);
+    expect(value(text, 'beacon_shared_state_backend{backend="local"}')).toBe(1);
+    expect(value(text, 'beacon_shared_log_write_refused{log="latency"}')).toBe(0);
+    expect(value(text, 'beacon_shared_log_connected{log="rockets"}')).toBe(1);
     expect(value(text, 'beacon_statsd_samples_total')).toBe(0);
     expect(value(text, 'process_resident_memory_bytes')).toBeGreaterThan(0);
     // The requests above, by route template, never by raw path.

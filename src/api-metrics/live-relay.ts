@@ -50,7 +50,7 @@ export class LiveRelay implements OnModuleInit, OnApplicationShutdown {
     private readonly shared: SharedState,
     private readonly live: LiveFeed,
   ) {
-    this.enabled = shared.enabled && env.API_METRICS_ENABLED;
+    this.enabled = shared.shared && env.API_METRICS_ENABLED;
     this.channel = `${env.REDIS_PREFIX}:api-metrics:live`;
   }
 

@@ -230,10 +230,18 @@ export class Environment {
   @Expose() @Transform(toInt) @IsInt() @Min(100) @Max(3_600_000) WS_PING_MS = 30_000;
 
   /**
-   * Where latency, rockets and the request counter keep their state: `memory` (this
-   * process; the counter in DATA_DIR) or `redis` (a shared log every instance folds).
+   * Where latency, rockets, stream posts and the request counter keep their state: `local`
+   * (logs and snapshots under DATA_DIR; survives restarts and kill -9), `redis` (a shared
+   * log every instance folds) or `memory` (this process only: volatile).
    */
-  @Expose() @IsIn(['memory', 'redis']) STATE_BACKEND: 'memory' | 'redis' = 'memory';
+  @Expose() @IsIn(['local', 'memory', 'redis']) STATE_BACKEND: 'local' | 'memory' | 'redis' =
+    'local';
+
+  /**
+   * Local state: fdatasync the logs every this many ms, off the request path (a power cut
+   * can take up to this much); 0 = before answering each write (group commit per turn).
+   */
+  @Expose() @Transform(toInt) @IsInt() @Min(0) @Max(60_000) STATE_SYNC_MS = 1000;
 
   @Expose()
   @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
@@ -246,7 +254,7 @@ export class Environment {
   })
   REDIS_PREFIX = 'beacon';
 
-  /** How often one instance stores the folded state of latency and rockets and trims their logs. */
+  /** How often latency and rockets store their folded state and drop the log before it (local and redis). */
   @Expose() @Transform(toInt) @IsInt() @Min(1000) @Max(3_600_000) SHARED_SNAPSHOT_INTERVAL_MS =
     30_000;
 

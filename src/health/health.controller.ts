@@ -72,7 +72,8 @@ export class HealthController {
     summary: 'Readiness: every dependency a module needs to serve is reachable',
     description:
       '503 naming the module (under `error`) while a dependency it cannot serve without is ' +
-      'unreachable: the api-metrics database, and Redis in redis mode. Caps and a failing ' +
+      'unreachable: the api-metrics database, Redis in redis mode, and a disk that refuses ' +
+      "writes to a module's local state (`sharedState` names the module). Caps and a failing " +
       'upstream stream do not fail ' +
       'readiness: the instance still serves, and pulling it from its load balancer would ' +
       'only make that worse.',

@@ -23,6 +23,7 @@ import {
   ApiParam,
   ApiQuery,
   ApiPayloadTooLargeResponse,
+  ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
@@ -61,6 +62,13 @@ const TOO_LARGE = errorResponse(
   'Request body is larger than BODY_LIMIT',
 );
 
+const STATE_UNAVAILABLE = errorResponse(
+  503,
+  'The state could not be written (local: the disk refuses writes; redis mode: Redis is ' +
+    'unreachable). Nothing was changed; send it again after Retry-After seconds.',
+  'the latency state could not be written to disk (ENOSPC); nothing was changed',
+);
+
 @ApiTags('latency')
 @Controller('metrics')
 export class LatencyController {
@@ -77,6 +85,7 @@ export class LatencyController {
   @ApiBadRequestResponse(BAD_SAMPLE)
   @ApiConflictResponse(LIMIT)
   @ApiPayloadTooLargeResponse(TOO_LARGE)
+  @ApiServiceUnavailableResponse(STATE_UNAVAILABLE)
   async record(
     @Param('id', MetricIdPipe) id: string,
     @Body() body: RecordLatencyDto,
@@ -95,6 +104,7 @@ export class LatencyController {
   @ApiBadRequestResponse(BAD_BATCH)
   @ApiConflictResponse(LIMIT)
   @ApiPayloadTooLargeResponse(TOO_LARGE)
+  @ApiServiceUnavailableResponse(STATE_UNAVAILABLE)
   async recordBatch(
     @Param('id', MetricIdPipe) id: string,
     @Body() body: RecordLatenciesDto,
@@ -148,6 +158,7 @@ export class LatencyController {
   @ApiOkResponse({ type: MetricSnapshotDto, description: 'Reconfigured.' })
   @ApiBadRequestResponse(BAD_CONFIG)
   @ApiConflictResponse(LIMIT)
+  @ApiServiceUnavailableResponse(STATE_UNAVAILABLE)
   async configure(
     @Param('id', MetricIdPipe) id: string,
     @Body() body: ConfigureMetricDto,
@@ -171,6 +182,7 @@ export class LatencyController {
   @ApiNoContentResponse({ description: 'Deleted.' })
   @ApiBadRequestResponse(BAD_ID)
   @ApiNotFoundResponse(NOT_FOUND)
+  @ApiServiceUnavailableResponse(STATE_UNAVAILABLE)
   async remove(@Param('id', MetricIdPipe) id: string): Promise<void> {
     await this.latency.remove(id);
   }

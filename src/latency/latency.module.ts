@@ -27,7 +27,7 @@ import { StatsdListener } from './statsd.listener';
           maxMetrics: env.LATENCY_MAX_METRICS,
           maxTotalSamples: env.LATENCY_MAX_TOTAL_SAMPLES,
         });
-        return shared.enabled
+        return shared.logged
           ? SharedLatencyStore.open(local, shared, env.SHARED_SNAPSHOT_INTERVAL_MS)
           : local;
       },

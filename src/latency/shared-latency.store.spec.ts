@@ -1,6 +1,7 @@
 import { FakeClock } from '../../test/helpers/fake-clock';
 import { eventually } from '../../test/helpers/eventually';
 import { rng } from '../../test/helpers/random';
+import { localStateFor } from '../../test/helpers/local-state';
 import { dropPrefix, sharedStateFor, uniquePrefix } from '../../test/helpers/redis';
 import { InMemoryLatencyStore, LatencyLimits } from './in-memory-latency.store';
 import { latencyStoreContract } from './latency.store.contract';
@@ -38,6 +39,30 @@ latencyStoreContract(
       })
     ).store,
 );
+
+const local: { store: SharedLatencyStore; state: ReturnType<typeof localStateFor> }[] = [];
+afterEach(async () => {
+  for (const { store, state } of local.splice(0)) {
+    await store.onApplicationShutdown();
+    await state.close();
+    state.cleanup();
+  }
+});
+
+latencyStoreContract('SharedLatencyStore on local files', async (l) => {
+  const state = localStateFor(new FakeClock());
+  const store = await SharedLatencyStore.open(
+    new InMemoryLatencyStore({
+      defaults: { windowMs: l.windowMs, maxSamples: l.maxSamples },
+      maxMetrics: l.maxMetrics,
+      maxTotalSamples: l.maxTotalSamples,
+    }),
+    state.state,
+    3_600_000,
+  );
+  local.push({ store, state });
+  return store;
+});
 
 describe('SharedLatencyStore replicas', () => {
   const limits: LatencyLimits = {

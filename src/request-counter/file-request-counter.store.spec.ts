@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeClock } from '../../test/helpers/fake-clock';
 import { MAGIC, encodeFrame } from './counter-log';
-import { COUNTER_FILE, DataDirError, FileRequestCounterStore } from './file-request-counter.store';
+import { DataDirError } from '../common/data-dir';
+import { COUNTER_FILE, FileRequestCounterStore } from './file-request-counter.store';
 import { requestCounterStoreContract } from './request-counter.store.contract';
 
 const WINDOW = 60_000;

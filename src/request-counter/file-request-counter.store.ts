@@ -1,18 +1,15 @@
 import { Logger, LoggerService } from '@nestjs/common';
 import { Mutex } from 'async-mutex';
-import { constants } from 'node:fs';
-import { FileHandle, access, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { FileHandle, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Clock } from '../common/clock';
+import { DataDirError, checkDataDir } from '../common/data-dir';
 import { Entries, MAGIC, MAX_PAYLOAD, decodeLog, encodeFrame } from './counter-log';
 import { MillisecondWindow } from './ms-window';
 import { CounterStoreStats, RequestCounterStore } from './request-counter.store';
 
 export const COUNTER_FILE = 'request-counter.log';
-
-/** DATA_DIR is missing or unusable: the service must not start. */
-export class DataDirError extends Error {}
 
 export interface FileCounterOptions {
   /** Directory holding the state file; null keeps the count in memory only. */
@@ -282,27 +279,6 @@ export class FileRequestCounterStore extends RequestCounterStore {
       throw new DataDirError(`cannot move damaged ${path} aside: ${(err as Error).message}`);
     }
     this.log.warn(`${path}: ${why}; moved it to ${aside}`);
-  }
-}
-
-async function checkDataDir(dir: string): Promise<void> {
-  const hint = 'create it, or set DATA_DIR to a writable directory';
-  let isDir: boolean;
-  try {
-    isDir = (await stat(dir)).isDirectory();
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new DataDirError(
-      code === 'ENOENT'
-        ? `DATA_DIR "${dir}" does not exist: ${hint}`
-        : `DATA_DIR "${dir}" cannot be read (${code}): ${hint}`,
-    );
-  }
-  if (!isDir) throw new DataDirError(`DATA_DIR "${dir}" is not a directory: ${hint}`);
-  try {
-    await access(dir, constants.R_OK | constants.W_OK | constants.X_OK);
-  } catch {
-    throw new DataDirError(`DATA_DIR "${dir}" is not writable: ${hint}`);
   }
 }
 

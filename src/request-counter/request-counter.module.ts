@@ -29,7 +29,7 @@ import { SharedState } from '../shared-state/shared-state';
         shared: SharedState,
       ): Promise<RequestCounterStore> => {
         const windowMs = env.COUNTER_WINDOW_SECONDS * 1000;
-        if (shared.enabled && env.COUNTER_ENABLED) {
+        if (shared.shared && env.COUNTER_ENABLED) {
           return SharedRequestCounterStore.open(windowMs, clock, shared);
         }
         return FileRequestCounterStore.open({

@@ -70,8 +70,9 @@ export class RocketsController {
   @ApiServiceUnavailableResponse(
     errorResponse(
       503,
-      'No room to buffer an out-of-order message or to track another rocket (or, in redis ' +
-        'mode, Redis is unreachable). Nothing was changed; send it again after Retry-After seconds.',
+      'No room to buffer an out-of-order message or to track another rocket, or the state ' +
+        'could not be written (local: the disk refuses writes; redis mode: Redis is ' +
+        'unreachable). Nothing was changed; send it again after Retry-After seconds.',
       'Rocket 193270a9-c9cf-404a-8f83-838e71d9ae67 already holds 10000 out-of-order messages ' +
         '(ROCKETS_MAX_BUFFERED_PER_CHANNEL); retry once the gap before 10002 fills',
     ),
@@ -178,7 +179,8 @@ export class RocketsController {
   @ApiServiceUnavailableResponse(
     errorResponse(
       503,
-      'Redis mode: Redis is unreachable; nothing was changed. Retry after Retry-After seconds.',
+      'The state could not be written (local: the disk refuses writes; redis mode: Redis is ' +
+        'unreachable); nothing was changed. Retry after Retry-After seconds.',
       'the shared state (Redis) is unreachable; nothing was changed (reconnecting)',
     ),
   )

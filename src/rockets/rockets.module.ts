@@ -26,7 +26,7 @@ import { SharedState } from '../shared-state/shared-state';
           maxBuffered: env.ROCKETS_MAX_BUFFERED,
           dedupHistory: env.ROCKETS_DEDUP_HISTORY,
         });
-        return shared.enabled
+        return shared.logged
           ? SharedRocketsStore.open(local, shared, env.SHARED_SNAPSHOT_INTERVAL_MS)
           : local;
       },

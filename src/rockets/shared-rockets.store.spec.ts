@@ -1,6 +1,7 @@
 import { eventually } from '../../test/helpers/eventually';
 import { FakeClock } from '../../test/helpers/fake-clock';
 import { rng } from '../../test/helpers/random';
+import { localStateFor } from '../../test/helpers/local-state';
 import { dropPrefix, sharedStateFor, uniquePrefix } from '../../test/helpers/redis';
 import {
   WireMessage,
@@ -37,6 +38,26 @@ rocketsStoreContract(
   'SharedRocketsStore on Redis',
   async (limits) => (await replica(uniquePrefix('rockets'), limits)).store,
 );
+
+const local: { store: SharedRocketsStore; state: ReturnType<typeof localStateFor> }[] = [];
+afterEach(async () => {
+  for (const { store, state } of local.splice(0)) {
+    await store.onApplicationShutdown();
+    await state.close();
+    state.cleanup();
+  }
+});
+
+rocketsStoreContract('SharedRocketsStore on local files', async (limits) => {
+  const state = localStateFor(new FakeClock());
+  const store = await SharedRocketsStore.open(
+    new InMemoryRocketsStore(limits),
+    state.state,
+    3_600_000,
+  );
+  local.push({ store, state });
+  return store;
+});
 
 /** Until every replica has applied the same last entry. */
 const caughtUp = (replicas: { log: () => { lastAppliedId: string } }[]) =>

@@ -71,3 +71,9 @@ export function redactedUrl(url: string): string {
     return 'the configured REDIS_URL';
   }
 }
+
+/** Redis time in ms, for a clock every instance shares. */
+export async function redisTimeMs(redis: Redis): Promise<number> {
+  const [s, us] = await redis.time();
+  return Number(s) * 1000 + Math.floor(Number(us) / 1000);
+}

@@ -3,13 +3,9 @@ import { FakeClock } from '../../test/helpers/fake-clock';
 import { eventually } from '../../test/helpers/eventually';
 import { dropPrefix, testRedisUrl, uniquePrefix } from '../../test/helpers/redis';
 import { TcpProxy } from '../../test/helpers/tcp-proxy';
-import {
-  AppendUnknownError,
-  Fold,
-  NotAppendedError,
-  SharedLog,
-  SharedLogOptions,
-} from './shared-log';
+import { AppendUnknownError, Fold, NotAppendedError } from './fold';
+import { RedisLog, RedisLogOptions } from './redis-log';
+import { SharedLog } from './shared-log';
 
 /** The simplest fold that can tell order, loss and doubling apart: the list of ops applied. */
 class ListFold implements Fold<number, number> {
@@ -43,17 +39,24 @@ function prefix(name: string): string {
 
 async function replica(
   p: string,
-  options: Partial<SharedLogOptions> = {},
+  options: Partial<RedisLogOptions> = {},
   url = testRedisUrl(),
 ): Promise<{ log: SharedLog<number, number>; fold: ListFold }> {
   const fold = new ListFold();
-  const log = new SharedLog(fold, {
+  const instanceId = `replica-${started.length}`;
+  const backend = new RedisLog({
     name: 'list',
     redis: { url, prefix: p },
     clock: new FakeClock(),
-    instanceId: `replica-${started.length}`,
+    instanceId,
+    snapshots: true,
     ...options,
   });
+  const log = new SharedLog(
+    fold,
+    { name: 'list', instanceId, snapshotEveryMs: options.snapshotEveryMs },
+    backend,
+  );
   await log.start();
   started.push(log);
   return { log, fold };

@@ -3,8 +3,11 @@ import { HealthIndicator, ModuleHealth, healthy, shown } from '../common/health'
 import { SharedState } from './shared-state';
 
 /**
- * Redis mode: down, and not ready, while Redis does not answer. Reads still answer from
- * the local state then (flagged with the Beacon-Stale header), and writes answer 503.
+ * Where module state lives. Not ready while writes cannot succeed: Redis does not answer
+ * (redis mode; reads still answer from the local state, flagged Beacon-Stale), or the disk
+ * refuses a module's log (local mode; that module's writes answer 503). Down, not unready,
+ * while snapshots fail (the log grows). What start-up found damaged and dropped (a torn
+ * tail after kill -9 is the common case) is shown in each log's `damage`, not an alarm.
  */
 @Injectable()
 export class SharedStateHealthIndicator extends HealthIndicator {
@@ -15,20 +18,31 @@ export class SharedStateHealthIndicator extends HealthIndicator {
   }
 
   async check(detailed: boolean): Promise<ModuleHealth> {
-    if (!this.shared.enabled) return healthy({ backend: 'memory' });
-    const problem = await this.shared.unreachable();
-    // A log whose snapshots fail is never trimmed: Redis grows until they work again.
-    const logs = this.shared
-      .statuses()
-      .map((l) => ({ ...l, lastSnapshotError: shown(l.lastSnapshotError, detailed) }));
-    const snapshotting = logs
+    if (!this.shared.logged) return healthy({ backend: 'memory', volatile: true });
+    const logs = this.shared.statuses().map((l) => ({
+      ...l,
+      lastSnapshotError: shown(l.lastSnapshotError, detailed),
+      writeError: shown(l.writeError, detailed),
+      damage: detailed ? l.damage : l.damage.map(() => shown('damage', false)),
+    }));
+    // A log whose snapshots fail is never trimmed: the disk (or Redis) grows until they work again.
+    const problems = logs
       .filter((l) => l.lastSnapshotError !== null)
       .map((l) => `${l.name}: snapshots fail, so its log is not trimmed: ${l.lastSnapshotError}`);
+    const unreachable: string[] = [];
+    if (this.shared.shared) {
+      const problem = await this.shared.problem();
+      if (problem !== null) unreachable.push(`redis: ${shown(problem, detailed)}`);
+    } else {
+      for (const l of logs) {
+        if (l.writeError !== null) unreachable.push(`${l.name}: ${l.writeError}`);
+      }
+    }
     return {
-      problems: snapshotting,
-      unreachable: problem === null ? [] : [`redis: ${shown(problem, detailed)}`],
+      problems,
+      unreachable,
       details: {
-        backend: 'redis',
+        backend: this.shared.backend,
         instanceId: this.shared.instanceId,
         staleSince: this.shared.staleSince(),
         logs,

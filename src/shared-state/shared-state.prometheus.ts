@@ -22,7 +22,7 @@ export class SharedStatePrometheus implements OnModuleInit {
       ['backend'],
       () => [[{ backend: this.env.STATE_BACKEND }, 1]],
     );
-    if (!this.shared.enabled) return;
+    if (!this.shared.logged) return;
     p.gauge(
       'beacon_shared_state_stale',
       '1 while Redis is unreachable and reads answer from local state (Beacon-Stale).',
@@ -36,6 +36,12 @@ export class SharedStatePrometheus implements OnModuleInit {
       '1 while this instance tails the log.',
       ['log'],
       perLog((s) => (s.connected ? 1 : 0)),
+    );
+    p.gauges(
+      'beacon_shared_log_write_refused',
+      '1 while the disk refuses writes to this local log (its writes answer 503).',
+      ['log'],
+      perLog((s) => (s.writeError === null ? 0 : 1)),
     );
     const counters: [string, string, (s: SharedLogStatus) => number][] = [
       [
@@ -62,6 +68,12 @@ export class SharedStatePrometheus implements OnModuleInit {
         (s) => s.snapshotsLoaded,
       ],
       ['snapshot_failures', 'Snapshots that failed to store.', (s) => s.snapshotFailures],
+      ['syncs', 'fdatasync calls on a local log.', (s) => s.syncs],
+      [
+        'damage',
+        'Damaged parts a local log dropped at start (torn tails, bad checksums).',
+        (s) => s.damage.length,
+      ],
     ];
     for (const [name, help, read] of counters) {
       p.counters(`beacon_shared_log_${name}_total`, help, ['log'], perLog(read));

@@ -84,6 +84,11 @@ export class AnalysisService {
   }
 
   /** The prune job's work: drop what arrived more than 24 h ago. */
+  /** The upstream event id of the newest post kept (local state), to resume after it. */
+  lastEventId(): string | undefined {
+    return this.store.lastEventId();
+  }
+
   prune(): Promise<number> {
     return this.store.pruneOlderThan(this.clock.now() - RETENTION_MS);
   }

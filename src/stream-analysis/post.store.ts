@@ -70,6 +70,14 @@ export abstract class PostStore {
     return Promise.resolve();
   }
 
+  /**
+   * The upstream event id of the newest post in a kept log (local state after a restart),
+   * so the consumer resumes with Last-Event-ID; undefined when the store keeps none.
+   */
+  lastEventId(): string | undefined {
+    return undefined;
+  }
+
   /** Writes what it still holds and lets go of what it uses; nothing is added after. */
   close(): Promise<void> {
     return Promise.resolve();

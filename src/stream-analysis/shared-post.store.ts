@@ -1,11 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { errorText } from '../common/error-text';
-import {
-  AppendUnknownError,
-  FencedError,
-  NotAppendedError,
-  SharedLog,
-} from '../shared-state/shared-log';
+import { AppendUnknownError, FencedError, NotAppendedError } from '../shared-state/fold';
+import { SharedLog } from '../shared-state/shared-log';
 import { SharedState } from '../shared-state/shared-state';
 import { RETENTION_MS } from './analysis.service';
 import { InMemoryPostStore } from './in-memory-post.store';
@@ -26,6 +22,10 @@ const RETRY_MS = 500;
 const SETTLE_MS = 250;
 
 /**
+ * Posts as a fold of the stream log (`STATE_BACKEND=local` or `redis`). Local: this process
+ * appends every post to its log under DATA_DIR with the event id it came with, and a restart
+ * replays the 24 h window and resumes upstream after the newest event id kept.
+ *
  * Redis mode: the leader (the one instance that holds the upstream connection) appends
  * every post to the shared stream log, fenced by its lock, with the event id it came with;
  * every instance folds the log into its `InMemoryPostStore`, so `/analysis` answers alike
@@ -43,6 +43,8 @@ export class SharedPostStore extends PostStore {
   private readonly counts = { heldWhileAway: 0, droppedWhileAway: 0, fenced: 0, unknown: 0 };
   /** Arrival of the newest post applied here. */
   private appliedUpTo = -Infinity;
+  /** The upstream event id of the newest post applied that had one. */
+  private lastEvent: string | undefined;
   private settling: { toMs: number; resolve: () => void }[] = [];
 
   private log!: SharedLog<PostOp, void>;
@@ -73,8 +75,9 @@ export class SharedPostStore extends PostStore {
       { apply: (op) => store.applyPost(op) },
       {
         keepMs: RETENTION_MS,
-        // Posts gathered for 50 ms make one entry: a day at 100 posts/s is 1.7 M entries, not 8.6 M.
-        batchDelayMs: 50,
+        // Redis: posts gathered for 50 ms make one entry (a day at 100 posts/s is 1.7 M
+        // entries, not 8.6 M). Local: one turn's posts (an SSE chunk's) make one write.
+        batchDelayMs: shared.shared ? 50 : 0,
         fence: { lockKey: leadership.lockKey, value: () => leadership.value },
         alongside: {
           key: leadership.lastEventIdKey,
@@ -138,8 +141,13 @@ export class SharedPostStore extends PostStore {
     await this.log.stop();
   }
 
+  override lastEventId(): string | undefined {
+    return this.lastEvent;
+  }
+
   /** The fold: one post into the local store, at its arrival on the leader's clock. */
   private applyPost(op: PostOp): void {
+    if (op.e !== undefined) this.lastEvent = op.e;
     // A new leader's clock may trail the old one's by a fraction of a ms.
     this.appliedUpTo = Math.max(this.appliedUpTo, op.a);
     const values = new Array<number>(DIMENSIONS.length);

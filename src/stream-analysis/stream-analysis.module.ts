@@ -29,7 +29,7 @@ import { SharedState } from '../shared-state/shared-state';
         leadership: StreamLeadership,
       ): PostStore | Promise<PostStore> => {
         const local = new InMemoryPostStore(env.STREAM_BUCKET_MS, env.STREAM_MAX_POSTS);
-        return shared.enabled
+        return shared.logged
           ? SharedPostStore.open(local, shared, leadership, env.STREAM_OUTAGE_BUFFER_POSTS)
           : local;
       },

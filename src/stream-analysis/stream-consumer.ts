@@ -86,6 +86,11 @@ export class StreamConsumer implements OnApplicationBootstrap, OnApplicationShut
   async onApplicationBootstrap(): Promise<void> {
     if (!this.env.STREAM_ENABLED) return;
     if (!this.leadership.shared) {
+      // Local state: resume after the newest post the log kept across the restart.
+      this.lastEventId = this.analysis.lastEventId();
+      if (this.lastEventId !== undefined) {
+        this.logger.log(`resuming the upstream after event ${this.lastEventId}`);
+      }
       this.running = this.run();
       return;
     }

@@ -30,7 +30,7 @@ export class StreamLeadership {
     private readonly env: Environment,
     private readonly state: SharedState,
   ) {
-    this.shared = state.enabled;
+    this.shared = state.shared;
   }
 
   /** The key holding the last upstream event id appended to the shared log. */

@@ -233,7 +233,7 @@ export interface paths {
         };
         /**
          * Readiness: every dependency a module needs to serve is reachable
-         * @description 503 naming the module (under `error`) while a dependency it cannot serve without is unreachable: the api-metrics database, and Redis in redis mode. Caps and a failing upstream stream do not fail readiness: the instance still serves, and pulling it from its load balancer would only make that worse.
+         * @description 503 naming the module (under `error`) while a dependency it cannot serve without is unreachable: the api-metrics database, Redis in redis mode, and a disk that refuses writes to a module's local state (`sharedState` names the module). Caps and a failing upstream stream do not fail readiness: the instance still serves, and pulling it from its load balancer would only make that worse.
          */
         get: operations["Health_ready"];
         put?: never;
@@ -2049,7 +2049,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description No room to buffer an out-of-order message or to track another rocket (or, in redis mode, Redis is unreachable). Nothing was changed; send it again after Retry-After seconds. */
+            /** @description No room to buffer an out-of-order message or to track another rocket, or the state could not be written (local: the disk refuses writes; redis mode: Redis is unreachable). Nothing was changed; send it again after Retry-After seconds. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2373,6 +2373,22 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description The state could not be written (local: the disk refuses writes; redis mode: Redis is unreachable). Nothing was changed; send it again after Retry-After seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Service Unavailable",
+                     *       "message": "the latency state could not be written to disk (ENOSPC); nothing was changed",
+                     *       "statusCode": 503
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
         };
     };
     Latency_remove: {
@@ -2458,6 +2474,22 @@ export interface operations {
                      *       "error": "Too Many Requests",
                      *       "message": "Too many requests: RATE_LIMIT_PER_MINUTE allows 100 a minute per client; retry after the Retry-After seconds",
                      *       "statusCode": 429
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The state could not be written (local: the disk refuses writes; redis mode: Redis is unreachable). Nothing was changed; send it again after Retry-After seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Service Unavailable",
+                     *       "message": "the latency state could not be written to disk (ENOSPC); nothing was changed",
+                     *       "statusCode": 503
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponseDto"];
@@ -2591,6 +2623,22 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description The state could not be written (local: the disk refuses writes; redis mode: Redis is unreachable). Nothing was changed; send it again after Retry-After seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Service Unavailable",
+                     *       "message": "the latency state could not be written to disk (ENOSPC); nothing was changed",
+                     *       "statusCode": 503
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
         };
     };
     Latency_record: {
@@ -2712,6 +2760,22 @@ export interface operations {
                      *       "error": "Too Many Requests",
                      *       "message": "Too many requests: RATE_LIMIT_PER_MINUTE allows 100 a minute per client; retry after the Retry-After seconds",
                      *       "statusCode": 429
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The state could not be written (local: the disk refuses writes; redis mode: Redis is unreachable). Nothing was changed; send it again after Retry-After seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Service Unavailable",
+                     *       "message": "the latency state could not be written to disk (ENOSPC); nothing was changed",
+                     *       "statusCode": 503
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponseDto"];
@@ -3076,7 +3140,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Redis mode: Redis is unreachable; nothing was changed. Retry after Retry-After seconds. */
+            /** @description The state could not be written (local: the disk refuses writes; redis mode: Redis is unreachable); nothing was changed. Retry after Retry-After seconds. */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -24,7 +24,7 @@ export interface TestApp {
  */
 export async function startTestApp(
   env: Record<string, string> = {},
-  options: { clock?: Clock } = {},
+  options: { clock?: Clock; overrides?: { provide: unknown; useValue: unknown }[] } = {},
 ): Promise<TestApp> {
   // Each app gets its own DATA_DIR unless the test shares one on purpose (restarts).
   const ownDir = env.DATA_DIR === undefined ? tempDir('beacon-test-') : null;
@@ -37,6 +37,9 @@ export async function startTestApp(
   };
   let builder = Test.createTestingModule({ imports: [AppModule.forRoot(settings)] });
   if (options.clock) builder = builder.overrideProvider(Clock).useValue(options.clock);
+  for (const o of options.overrides ?? []) {
+    builder = builder.overrideProvider(o.provide).useValue(o.useValue);
+  }
   const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication({ bufferLogs: true });
   configureApp(app);

@@ -1,0 +1,324 @@
+import { Logger } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { Backoff } from '../common/backoff';
+import { Clock, MonotonicClock } from '../common/clock';
+import { errorText } from '../common/error-text';
+import { AppendUnknownError, FencedError, NotAppendedError, compareIds } from './fold';
+import { BackendStatus, LogBackend, LogSink } from './log-backend';
+import { RedisSettings, connectRedis, redisTimeMs } from './redis';
+import { RedisSnapshots } from './redis-snapshots';
+
+export interface RedisLogOptions {
+  /** The module's name: keys are `${prefix}:${name}:log`, `…:snapshot` and so on. */
+  name: string;
+  redis: RedisSettings;
+  clock: Clock;
+  /** This process, as the snapshot lock's holder. */
+  instanceId: string;
+  /** The fold snapshots (and restores): the log is compacted by snapshots. */
+  snapshots: boolean;
+  /**
+   * Without snapshots: how far back the fold needs the log (the counter's window). The
+   * log is trimmed to it as it is appended to, and a new instance replays just that.
+   */
+  keepMs?: number;
+  /** With snapshots: how often one instance stores the folded state and trims the log. */
+  snapshotEveryMs?: number;
+  /** A live instance this far behind still finds its entries: trimming never goes nearer now. */
+  trimGraceMs?: number;
+  /** Snapshots are stored in pieces of at most this many bytes (Redis takes 512 MB a value). */
+  snapshotChunkBytes?: number;
+  /**
+   * Append only while `lockKey` holds `value()`, checked by Redis in the same atomic step as
+   * the append: a writer that lost its lock (a leader paused past its TTL) cannot append.
+   * A refused append rejects with `FencedError`.
+   */
+  fence?: { lockKey: string; value: () => string };
+  /** A key set, in the same atomic step as the append, to `value(ops)` when that is not null. */
+  alongside?: { key: string; value: (ops: unknown[]) => string | null };
+}
+
+const REAL_TIME = new MonotonicClock();
+const READ_COUNT = 2000;
+const REPLAY_COUNT = 2000;
+const BLOCK_MS = 2000;
+const GAP_CHECK_MS = 5000;
+
+/**
+ * A module's log as a Redis Stream, shared by every instance.
+ *
+ * - `append` is one `XADD` (field `w` names the writer and its batch number, `b` holds the
+ *   ops as JSON), or a script when a lock fences the log or a key is set alongside.
+ * - One blocking connection tails the stream (`XREAD BLOCK`) and hands every entry to the
+ *   fold driver in stream order; reads never touch Redis.
+ * - Snapshots (`RedisSnapshots`) compact folds that grow for ever; an instance whose last
+ *   entry is before the trim point (it was away while a trim passed it) reloads the
+ *   snapshot; it checks before reading on and every few seconds. Time-bounded folds trim to
+ *   `keepMs` as they append, and need no snapshot.
+ */
+export class RedisLog implements LogBackend {
+  readonly kind = 'redis';
+  readonly tails = true;
+  private readonly logger: Logger;
+  private readonly key: string;
+  private readonly trimGraceMs: number;
+  private commands: Redis | null = null;
+  private blocking: Redis | null = null;
+  private snapshots: RedisSnapshots | null = null;
+  private sink!: LogSink;
+  private running = false;
+  private tailing: Promise<void> | null = null;
+  private readonly stopping = new AbortController();
+  private staleSince: number | null = null;
+  private gapCheckedAt = 0;
+  private snapshotsLoaded = 0;
+
+  constructor(private readonly opts: RedisLogOptions) {
+    this.logger = new Logger(`SharedLog:${opts.name}`);
+    this.key = `${opts.redis.prefix}:${opts.name}:log`;
+    this.trimGraceMs = opts.trimGraceMs ?? 60_000;
+  }
+
+  /** Connects, restores the latest snapshot, replays the rest of the log, starts tailing. */
+  async open(sink: LogSink): Promise<void> {
+    this.sink = sink;
+    this.commands = await connectRedis(this.opts.redis, `${this.opts.name}-commands`);
+    this.blocking = await connectRedis(this.opts.redis, `${this.opts.name}-tail`, {
+      blocking: true,
+    });
+    if (this.opts.snapshots) {
+      this.snapshots = new RedisSnapshots({
+        redis: this.commands,
+        base: `${this.opts.redis.prefix}:${this.opts.name}`,
+        logKey: this.key,
+        instanceId: this.opts.instanceId,
+        everyMs: this.opts.snapshotEveryMs ?? 30_000,
+        chunkBytes: this.opts.snapshotChunkBytes ?? 64 * 1024 * 1024,
+        trimGraceMs: this.trimGraceMs,
+        logger: this.logger,
+      });
+    }
+    await this.catchUp(true);
+    this.running = true;
+    this.tailing = this.tail();
+  }
+
+  async append(token: string, ops: unknown[], body: string): Promise<string> {
+    const redis = this.commands!;
+    const { fence, alongside } = this.opts;
+    if (fence && fence.value() === '') {
+      throw new FencedError(`${this.opts.name}: this instance does not hold ${fence.lockKey}`, 1);
+    }
+    // Not connected: the command is never sent, so the write certainly did not happen.
+    if (redis.status !== 'ready') {
+      throw new NotAppendedError(
+        `the shared state (Redis) is unreachable; nothing was changed (${redis.status})`,
+        1,
+      );
+    }
+    const minId = this.trimBelow();
+    try {
+      if (!fence && !alongside) {
+        const trim = minId === null ? [] : ['MINID', '~', minId];
+        await redis.xadd(this.key, ...trim, '*', 'w', token, 'b', body);
+        return '';
+      }
+      const added = await redis.eval(
+        FENCED_XADD,
+        3,
+        fence?.lockKey ?? this.key,
+        this.key,
+        alongside?.key ?? this.key,
+        fence?.value() ?? '',
+        minId ?? '',
+        token,
+        body,
+        alongside?.value(ops) ?? '',
+      );
+      if (added === null) {
+        throw new FencedError(
+          `${this.opts.name}: this instance no longer holds ${fence!.lockKey}; the append was refused`,
+          1,
+        );
+      }
+      return '';
+    } catch (err) {
+      if (err instanceof FencedError) throw err;
+      // Sent, then the connection failed (or timed out): Redis may have taken it or not.
+      throw new AppendUnknownError(
+        `the shared state (Redis) failed while the write was on its way; it may or may not ` +
+          `have been recorded: ${errorText(err)}`,
+        1,
+      );
+    }
+  }
+
+  async snapshot(): Promise<void> {
+    if (this.snapshots && this.running && this.staleSince === null) {
+      await this.snapshots.storeIfElected(this.sink);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.running = false;
+    this.stopping.abort();
+    // Unblocks the tailer's XREAD at once.
+    this.blocking?.disconnect();
+    await this.tailing;
+    this.commands?.disconnect();
+  }
+
+  staleSinceMs(): number | null {
+    return this.staleSince;
+  }
+
+  /** Asks Redis one trivial question on this log's command connection. */
+  async problem(): Promise<string | null> {
+    try {
+      await this.commands!.ping();
+      return null;
+    } catch (err) {
+      return errorText(err);
+    }
+  }
+
+  status(): BackendStatus {
+    return {
+      snapshotsWritten: this.snapshots?.written ?? 0,
+      snapshotsLoaded: this.snapshotsLoaded,
+      snapshotFailures: this.snapshots?.failures ?? 0,
+      lastSnapshotError: this.snapshots?.lastError ?? null,
+      damage: [],
+      writeError: null,
+      syncs: 0,
+      bytesOnDisk: null,
+    };
+  }
+
+  /** Time-bounded folds trim as they append: `MINID ~` to what the fold still needs. */
+  private trimBelow(): number | null {
+    if (this.opts.keepMs === undefined) return null;
+    return Math.floor(this.opts.clock.now() - this.opts.keepMs - this.trimGraceMs);
+  }
+
+  private async tail(): Promise<void> {
+    const backoff = new Backoff(100, 2000);
+    while (this.running) {
+      try {
+        // Before reading on: after an absence, or every few seconds, is the log still whole
+        // behind us? If a trim passed our last entry, reload the snapshot first.
+        // Real time: this paces a check of Redis, it is not the state's time.
+        const now = performance.now();
+        if (this.staleSince !== null || now - this.gapCheckedAt > GAP_CHECK_MS) {
+          this.gapCheckedAt = now;
+          if (await this.behindTrim()) {
+            this.logger.warn(
+              `${this.opts.name}: fell behind a trim of the log; reloading the snapshot`,
+            );
+            await this.catchUp(false);
+          }
+        }
+        const res = await this.blocking!.xreadBuffer(
+          'COUNT',
+          READ_COUNT,
+          'BLOCK',
+          BLOCK_MS,
+          'STREAMS',
+          this.key,
+          this.sink.lastId,
+        );
+        if (this.staleSince !== null) {
+          this.logger.log(`${this.opts.name}: Redis is back; caught up`);
+          this.staleSince = null;
+        }
+        backoff.reset();
+        if (res) for (const [id, fields] of res[0][1]) this.deliver(id, fields);
+      } catch (err) {
+        if (!this.running) return;
+        if (this.staleSince === null) {
+          this.staleSince = this.opts.clock.now();
+          this.logger.warn(
+            `${this.opts.name}: lost the shared log (${errorText(err)}); reads answer from ` +
+              'the local state, flagged stale, until Redis is back',
+          );
+        }
+        // Real time: this paces reconnecting, it is not the state's time.
+        await REAL_TIME.sleep(backoff.fail(), this.stopping.signal);
+      }
+    }
+  }
+
+  /** One stream entry to the fold driver: its fields `w` (writer token) and `b` (ops). */
+  private deliver(id: Buffer, fields: Buffer[]): void {
+    let token = '';
+    let body: Buffer = EMPTY_BATCH;
+    for (let i = 0; i + 1 < fields.length; i += 2) {
+      const name = fields[i].toString();
+      if (name === 'w') token = fields[i + 1].toString();
+      else if (name === 'b') body = fields[i + 1];
+    }
+    this.sink.applyEntry(id.toString(), token, body);
+  }
+
+  /**
+   * Restores the snapshot (when there is one, and newer than what is applied here) and
+   * replays the log after it. At start-up, a log without snapshots is replayed from
+   * `keepMs` ago.
+   */
+  private async catchUp(atStart: boolean): Promise<void> {
+    const redis = this.commands!;
+    for (let attempt = 0; ; attempt++) {
+      if (this.snapshots) {
+        const snapshot = await this.snapshots.read();
+        if (snapshot && (atStart || compareIds(snapshot.id, this.sink.lastId) > 0)) {
+          this.sink.restore(snapshot.id, snapshot.state);
+          this.snapshotsLoaded++;
+        }
+      } else if (atStart && this.opts.keepMs !== undefined) {
+        const now = await redisTimeMs(redis);
+        this.sink.startAfter(`${Math.max(0, now - this.opts.keepMs - 1000)}-0`);
+      }
+      // The next batch is asked for before this one is applied, so Redis reads while we fold.
+      const range = (after: string) =>
+        redis.xrangeBuffer(this.key, `(${after}`, '+', 'COUNT', REPLAY_COUNT) as Promise<
+          [Buffer, Buffer[]][]
+        >;
+      let next = range(this.sink.lastId);
+      for (;;) {
+        const entries = await next;
+        if (entries.length === REPLAY_COUNT) {
+          next = range(entries[entries.length - 1][0].toString());
+        }
+        for (const [id, fields] of entries) this.deliver(id, fields);
+        if (entries.length < REPLAY_COUNT) break;
+      }
+      // A trim that passed us while we replayed: start over from the newer snapshot.
+      if (!(await this.behindTrim()) || attempt >= 3) return;
+    }
+  }
+
+  /** Entries after the last one applied here were trimmed: they are only in a snapshot now. */
+  private async behindTrim(): Promise<boolean> {
+    if (!this.snapshots) return false;
+    const trimmed = await this.snapshots.trimmedTo();
+    return trimmed !== null && compareIds(trimmed, this.sink.lastId) > 0;
+  }
+}
+
+const EMPTY_BATCH = Buffer.from('[]');
+
+/**
+ * XADD only while KEYS[1] holds ARGV[1] (when one is given), trimming to MINID ~ ARGV[2]
+ * (when given), and SET KEYS[3] to ARGV[5] (when given), all in one atomic step.
+ */
+const FENCED_XADD = `
+if ARGV[1] ~= '' and redis.call('GET', KEYS[1]) ~= ARGV[1] then return false end
+local id
+if ARGV[2] ~= '' then
+  id = redis.call('XADD', KEYS[2], 'MINID', '~', ARGV[2], '*', 'w', ARGV[3], 'b', ARGV[4])
+else
+  id = redis.call('XADD', KEYS[2], '*', 'w', ARGV[3], 'b', ARGV[4])
+end
+if ARGV[5] ~= '' then redis.call('SET', KEYS[3], ARGV[5]) end
+return id
+`;

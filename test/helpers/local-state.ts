@@ -1,0 +1,31 @@
+import type { HttpAdapterHost } from '@nestjs/core';
+import { rmSync } from 'node:fs';
+import { Clock } from '../../src/common/clock';
+import { loadEnvironment } from '../../src/config/environment';
+import { FileIo, NodeFileIo } from '../../src/shared-state/file-log';
+import { SharedState } from '../../src/shared-state/shared-state';
+import { tempDir } from './temp-dir';
+
+/**
+ * The local-state settings of one Beacon on a DATA_DIR of its own (or the given one, for a
+ * restart), as STATE_BACKEND=local has them. `close` lets go of the directory, `cleanup`
+ * deletes it.
+ */
+export function localStateFor(
+  clock: Clock,
+  options: { dataDir?: string; syncMs?: number; io?: FileIo } = {},
+) {
+  const dataDir = options.dataDir ?? tempDir('beacon-local-state-');
+  const env = loadEnvironment({
+    STATE_BACKEND: 'local',
+    DATA_DIR: dataDir,
+    STATE_SYNC_MS: String(options.syncMs ?? 1000),
+  });
+  const state = new SharedState(env, clock, {} as HttpAdapterHost, options.io ?? new NodeFileIo());
+  return {
+    state,
+    dataDir,
+    close: () => state.onApplicationShutdown(),
+    cleanup: () => rmSync(dataDir, { recursive: true, force: true }),
+  };
+}
