@@ -1,7 +1,7 @@
 import { FakeClock } from '../../test/helpers/fake-clock';
 import { eventually } from '../../test/helpers/eventually';
 import { rng } from '../../test/helpers/random';
-import { localStateFor } from '../../test/helpers/local-state';
+import { closedAfterEach, localStateFor } from '../../test/helpers/local-state';
 import { dropPrefix, sharedStateFor, uniquePrefix } from '../../test/helpers/redis';
 import { InMemoryLatencyStore, LatencyLimits } from './in-memory-latency.store';
 import { latencyStoreContract } from './latency.store.contract';
@@ -40,14 +40,7 @@ latencyStoreContract(
     ).store,
 );
 
-const local: { store: SharedLatencyStore; state: ReturnType<typeof localStateFor> }[] = [];
-afterEach(async () => {
-  for (const { store, state } of local.splice(0)) {
-    await store.onApplicationShutdown();
-    await state.close();
-    state.cleanup();
-  }
-});
+const keep = closedAfterEach<SharedLatencyStore>((s) => s.onApplicationShutdown());
 
 latencyStoreContract('SharedLatencyStore on local files', async (l) => {
   const state = localStateFor(new FakeClock());
@@ -60,8 +53,7 @@ latencyStoreContract('SharedLatencyStore on local files', async (l) => {
     state.state,
     3_600_000,
   );
-  local.push({ store, state });
-  return store;
+  return keep(state, store);
 });
 
 describe('SharedLatencyStore replicas', () => {

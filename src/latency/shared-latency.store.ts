@@ -2,20 +2,14 @@ import { OnApplicationShutdown } from '@nestjs/common';
 import { SharedLog } from '../shared-state/shared-log';
 import { SharedState } from '../shared-state/shared-state';
 import { InMemoryLatencyStore } from './in-memory-latency.store';
+import { LatencyOp, decodeLatencyOps, encodeLatencyOps } from './latency-ops';
 import { LatencyStore, LatencyUsage, MetricConfig, MetricState } from './latency.store';
-
-/** A write to the latency log. `at` is the writer's time (the shared clock). */
-type LatencyOp =
-  | { k: 'record'; id: string; v: number[]; at: number }
-  | { k: 'configure'; id: string; c: Partial<MetricConfig>; at: number }
-  | { k: 'remove'; id: string }
-  | { k: 'expire'; at: number; idle: number };
 
 type Outcome = void | { created: boolean } | boolean | number;
 
 /**
- * Redis mode: every write (a sample or a batch, a PUT, a DELETE) is an entry of the
- * shared latency log, and the state is this instance's fold of it: an
+ * Local and redis mode: every write (a sample or a batch, a PUT, a DELETE) is an entry of
+ * the latency log (samples in binary, `latency-ops.ts`), and the state is this instance's fold of it: an
  * `InMemoryLatencyStore` that every instance builds the same way. A write resolves once
  * this instance has applied it, with the fold's answer (a 409 at the limits is the same
  * everywhere); reads are local.
@@ -35,7 +29,7 @@ export class SharedLatencyStore extends LatencyStore implements OnApplicationShu
         apply: (op) => {
           switch (op.k) {
             case 'record':
-              return local.record(op.id, op.v, op.at);
+              return local.recordNow(op.id, op.v, op.at);
             case 'configure':
               return local.configure(op.id, op.c, op.at);
             case 'remove':
@@ -46,6 +40,8 @@ export class SharedLatencyStore extends LatencyStore implements OnApplicationShu
         },
         snapshot: () => local.toSnapshot(),
         restore: (data) => local.restoreSnapshot(data),
+        encode: encodeLatencyOps,
+        decode: decodeLatencyOps,
       },
       { snapshotEveryMs },
     );

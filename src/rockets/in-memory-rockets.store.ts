@@ -39,6 +39,11 @@ export class InMemoryRocketsStore extends RocketsStore {
   }
 
   async accept(message: RocketMessage, at: number): Promise<Outcome> {
+    return this.acceptNow(message, at);
+  }
+
+  /** `accept` without the promise, for a log's replay. */
+  acceptNow(message: RocketMessage, at: number): Outcome {
     let channel = this.channels.get(message.channel);
     if (!channel) {
       if (this.channels.size >= this.limits.maxChannels) {

@@ -1,7 +1,7 @@
 import { eventually } from '../../test/helpers/eventually';
 import { FakeClock } from '../../test/helpers/fake-clock';
 import { rng } from '../../test/helpers/random';
-import { localStateFor } from '../../test/helpers/local-state';
+import { closedAfterEach, localStateFor } from '../../test/helpers/local-state';
 import { dropPrefix, sharedStateFor, uniquePrefix } from '../../test/helpers/redis';
 import {
   WireMessage,
@@ -39,14 +39,7 @@ rocketsStoreContract(
   async (limits) => (await replica(uniquePrefix('rockets'), limits)).store,
 );
 
-const local: { store: SharedRocketsStore; state: ReturnType<typeof localStateFor> }[] = [];
-afterEach(async () => {
-  for (const { store, state } of local.splice(0)) {
-    await store.onApplicationShutdown();
-    await state.close();
-    state.cleanup();
-  }
-});
+const keep = closedAfterEach<SharedRocketsStore>((s) => s.onApplicationShutdown());
 
 rocketsStoreContract('SharedRocketsStore on local files', async (limits) => {
   const state = localStateFor(new FakeClock());
@@ -55,8 +48,7 @@ rocketsStoreContract('SharedRocketsStore on local files', async (limits) => {
     state.state,
     3_600_000,
   );
-  local.push({ store, state });
-  return store;
+  return keep(state, store);
 });
 
 /** Until every replica has applied the same last entry. */

@@ -44,7 +44,7 @@ export class SharedRocketsStore extends RocketsStore implements OnApplicationShu
           // An entry written before arrival times were logged counts as arriving at 0.
           if (isMessage(op)) {
             const { at, ...message } = op;
-            return local.accept(message, at ?? 0);
+            return local.acceptNow(message, at ?? 0);
           }
           return op.k === 'remove' ? local.remove(op.id) : local.expirePending(op.at, op.idle);
         },

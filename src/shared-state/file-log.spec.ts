@@ -3,34 +3,11 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { FakeClock } from '../../test/helpers/fake-clock';
 import { tempDir } from '../../test/helpers/temp-dir';
+import { ListFold, PlainListFold } from '../../test/helpers/list-fold';
 import { RefusingIo } from '../../test/helpers/refusing-io';
 import { FileLog, FileLogOptions } from './file-log';
 import { Fold, NotAppendedError } from './fold';
 import { SharedLog } from './shared-log';
-
-/** The simplest fold that can tell order, loss and doubling apart: the list of ops applied. */
-class ListFold implements Fold<number, number> {
-  items: number[] = [];
-  apply(op: number): number {
-    this.items.push(op);
-    return this.items.length;
-  }
-  snapshot(): Buffer {
-    return Buffer.from(JSON.stringify(this.items));
-  }
-  restore(data: Buffer): void {
-    this.items = JSON.parse(data.toString()) as number[];
-  }
-}
-
-/** The same without snapshots: a time-bounded fold's log. */
-class PlainListFold implements Fold<number, number> {
-  items: number[] = [];
-  apply(op: number): number {
-    this.items.push(op);
-    return this.items.length;
-  }
-}
 
 const dirs: string[] = [];
 const open: SharedLog<number, number>[] = [];

@@ -157,7 +157,7 @@ export class FileLog implements LogBackend {
     this.timer.unref();
   }
 
-  async append(_token: string, _ops: unknown[], body: string): Promise<string> {
+  async append(_token: string, _ops: unknown[], body: Buffer | string): Promise<string> {
     if (this.opts.syncMs > 0) return this.appendNow(body);
     // Group commit: the batch's write and its fdatasync before the answer, one batch at a
     // time, so a failed sync can still be cut back off the file it went to.
@@ -223,7 +223,7 @@ export class FileLog implements LogBackend {
   }
 
   /** Writes one frame; the entry's id once `write(2)` took all of it. */
-  private appendNow(body: string): string {
+  private appendNow(body: Buffer | string): string {
     if (this.closed) {
       throw new NotAppendedError(`the ${this.opts.name} log is closed; nothing was changed`, 1);
     }
@@ -236,7 +236,7 @@ export class FileLog implements LogBackend {
     }
     const seq = this.written + 1;
     const at = this.opts.clock.now();
-    const frame = encodeFrame(seq, at, Buffer.from(body));
+    const frame = encodeFrame(seq, at, typeof body === 'string' ? Buffer.from(body) : body);
     const seg = this.current();
     let done = 0;
     try {

@@ -11,6 +11,13 @@ export interface Fold<Op, Out> {
   snapshot?(): Buffer;
   /** Replaces the whole state with a snapshot's. */
   restore?(data: Buffer): void;
+  /**
+   * A compact encoding of one batch for the log, or null to write it as JSON. Its first
+   * byte must not be `[` (JSON batches start with it, and both may meet in one log).
+   */
+  encode?(ops: Op[]): Buffer | null;
+  /** Reads back what `encode` wrote. */
+  decode?(data: Buffer): Op[];
 }
 
 /** The write never reached the log (Redis not connected, the disk refused it): retrying cannot double it. */
@@ -32,6 +39,8 @@ export function newInstanceId(): string {
 
 /** Entry ids compared as numbers: Redis stream ids `ms-seq`, or a local log's sequence `n`. */
 export function compareIds(a: string, b: string): number {
+  // Local ids are plain integers: compared without splitting (a replay compares millions).
+  if (!a.includes('-') && !b.includes('-')) return Number(a) - Number(b);
   const [am, as] = a.split('-').map(Number);
   const [bm, bs] = b.split('-').map(Number);
   return am !== bm ? am - bm : (as ?? 0) - (bs ?? 0);

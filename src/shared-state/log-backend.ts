@@ -15,12 +15,12 @@ export interface LogBackend {
   /** Restores the latest snapshot and replays the log after it into `sink`, then runs. */
   open(sink: LogSink): Promise<void>;
   /**
-   * Stores one entry (the ops of one batch, and the same as JSON in `body`) and resolves with its id once the
+   * Stores one entry (the ops of one batch, and the same encoded in `body`) and resolves with its id once the
    * backend's promise holds: handed to the kernel (local), taken by Redis (redis; the id is
    * then '' and the entry comes back through the tail). Rejects with `NotAppendedError`
    * when certainly nothing was stored, `AppendUnknownError` when that is unknown.
    */
-  append(token: string, ops: unknown[], body: string): Promise<string>;
+  append(token: string, ops: unknown[], body: Buffer | string): Promise<string>;
   /** Stores the fold's state and drops the log before it, where this backend does. */
   snapshot(): Promise<void>;
   /** Makes everything appended durable and lets go of files and connections. */

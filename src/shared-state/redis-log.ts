@@ -103,7 +103,7 @@ export class RedisLog implements LogBackend {
     this.tailing = this.tail();
   }
 
-  async append(token: string, ops: unknown[], body: string): Promise<string> {
+  async append(token: string, ops: unknown[], body: Buffer | string): Promise<string> {
     const redis = this.commands!;
     const { fence, alongside } = this.opts;
     if (fence && fence.value() === '') {

@@ -2,25 +2,11 @@ import Redis from 'ioredis';
 import { FakeClock } from '../../test/helpers/fake-clock';
 import { eventually } from '../../test/helpers/eventually';
 import { dropPrefix, testRedisUrl, uniquePrefix } from '../../test/helpers/redis';
+import { ListFold } from '../../test/helpers/list-fold';
 import { TcpProxy } from '../../test/helpers/tcp-proxy';
-import { AppendUnknownError, Fold, NotAppendedError } from './fold';
+import { AppendUnknownError, NotAppendedError } from './fold';
 import { RedisLog, RedisLogOptions } from './redis-log';
 import { SharedLog } from './shared-log';
-
-/** The simplest fold that can tell order, loss and doubling apart: the list of ops applied. */
-class ListFold implements Fold<number, number> {
-  items: number[] = [];
-  apply(op: number): number {
-    this.items.push(op);
-    return this.items.length;
-  }
-  snapshot(): Buffer {
-    return Buffer.from(JSON.stringify(this.items));
-  }
-  restore(data: Buffer): void {
-    this.items = JSON.parse(data.toString()) as number[];
-  }
-}
 
 const started: SharedLog<number, number>[] = [];
 const prefixes: string[] = [];

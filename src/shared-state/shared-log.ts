@@ -47,6 +47,7 @@ interface Waiter<Out> {
 }
 
 const DEFAULTS = { maxBatch: 1000, applyTimeoutMs: 5000, batchDelayMs: 0 };
+const OPEN_BRACKET = 0x5b;
 /** Writers remembered for spotting a resent entry; the oldest are forgotten first. */
 const MAX_WRITERS = 10_000;
 /** How long `stop` waits for this instance's last appends to come back applied. */
@@ -205,7 +206,7 @@ export class SharedLog<Op, Out> implements LogSink {
         this.writerSeq.delete(this.writerSeq.keys().next().value as string);
       }
     }
-    const ops = JSON.parse(typeof body === 'string' ? body : body.toString('utf8')) as Op[];
+    const ops = this.decode(body);
     const waiting = this.waiters.get(token);
     if (waiting) this.waiters.delete(token);
     for (let i = 0; i < ops.length; i++) {
@@ -228,6 +229,13 @@ export class SharedLog<Op, Out> implements LogSink {
       }
     }
     this.st.opsApplied += ops.length;
+  }
+
+  /** A batch as the fold encoded it, or JSON (a log may hold both). */
+  private decode(body: Buffer | string): Op[] {
+    if (typeof body === 'string') return JSON.parse(body) as Op[];
+    if (body[0] !== OPEN_BRACKET && this.fold.decode) return this.fold.decode(body);
+    return JSON.parse(body.toString('utf8')) as Op[];
   }
 
   startAfter(id: string): void {
@@ -265,7 +273,7 @@ export class SharedLog<Op, Out> implements LogSink {
       const token = `${this.opts.instanceId}:${++this.batchSeq}`;
       const waiters = batch.map((p) => p.waiter);
       const ops = batch.map((p) => p.op);
-      const body = JSON.stringify(ops);
+      const body = this.fold.encode?.(ops) ?? JSON.stringify(ops);
       this.waiters.set(token, waiters);
       let id: string;
       try {

@@ -1,5 +1,5 @@
 import { FakeClock } from '../../test/helpers/fake-clock';
-import { localStateFor } from '../../test/helpers/local-state';
+import { closedAfterEach, localStateFor } from '../../test/helpers/local-state';
 import { loadEnvironment } from '../config/environment';
 import { InMemoryPostStore } from './in-memory-post.store';
 import { DIMENSIONS } from './post';
@@ -7,14 +7,7 @@ import { postStoreContract } from './post.store.contract';
 import { SharedPostStore } from './shared-post.store';
 import { StreamLeadership } from './stream-leadership';
 
-const opened: { store: SharedPostStore; state: ReturnType<typeof localStateFor> }[] = [];
-afterEach(async () => {
-  for (const { store, state } of opened.splice(0)) {
-    await store.close();
-    await state.close();
-    state.cleanup();
-  }
-});
+const keep = closedAfterEach<SharedPostStore>((s) => s.close());
 
 async function openLocal(
   bucketMs: number,
@@ -30,8 +23,7 @@ async function openLocal(
     leadership,
     1000,
   );
-  opened.push({ store, state });
-  return store;
+  return keep(state, store);
 }
 
 postStoreContract('SharedPostStore on local files', (bucketMs, maxPosts) =>
@@ -41,30 +33,34 @@ postStoreContract('SharedPostStore on local files', (bucketMs, maxPosts) =>
 describe('SharedPostStore on local files', () => {
   it('keeps the window and the last upstream event id across a restart', async () => {
     const clock = new FakeClock();
-    const first = await openLocal(5000, 1e6, clock);
+    const first = localStateFor(clock);
+    const store = await SharedPostStore.open(
+      new InMemoryPostStore(5000, 1e6),
+      first.state,
+      new StreamLeadership(loadEnvironment({}), first.state),
+      1000,
+    );
     const values = new Float64Array(DIMENSIONS.length).fill(NaN);
     for (let i = 0; i < 50; i++) {
       values[0] = i;
-      await first.add(
+      await store.add(
         { type: 'tweet', timestamp: 1_700_000_000 + i, values },
         clock.now(),
         `ev-${i}`,
       );
       clock.advance(100);
     }
-    const before = await first.window(0, clock.now(), 0);
-    const { state } = opened[0];
+    const before = await store.window(0, clock.now(), 0);
+    await store.close();
     await first.close();
-    await state.close();
-    opened.length = 0;
 
-    const second = await openLocal(5000, 1e6, clock, state.dataDir);
+    // The second on the first's DATA_DIR (deleted after the test with the second).
+    const second = await openLocal(5000, 1e6, clock, first.dataDir);
     expect(second.lastEventId()).toBe('ev-49');
     const after = await second.window(0, clock.now(), 0);
     expect(after.stats).toEqual(before.stats);
     expect(after.runs.flatMap((r) => [...r]).sort((a, b) => a - b)).toEqual(
       Array.from({ length: 50 }, (_, i) => i),
     );
-    state.cleanup();
   });
 });

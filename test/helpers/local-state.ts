@@ -29,3 +29,25 @@ export function localStateFor(
     cleanup: () => rmSync(dataDir, { recursive: true, force: true }),
   };
 }
+
+export type LocalState = ReturnType<typeof localStateFor>;
+
+/**
+ * For a test file: stores opened on local states are closed after each test, then their
+ * directories let go of and deleted. Returns `keep(state, store)`, which registers a pair
+ * and returns the store.
+ */
+export function closedAfterEach<S>(closeStore: (store: S) => Promise<void>) {
+  const open: { store: S; state: LocalState }[] = [];
+  afterEach(async () => {
+    for (const { store, state } of open.splice(0)) {
+      await closeStore(store);
+      await state.close();
+      state.cleanup();
+    }
+  });
+  return (state: LocalState, store: S): S => {
+    open.push({ store, state });
+    return store;
+  };
+}
