@@ -8,7 +8,7 @@
  * BENCH_ROUNDS (default 3) alternating rounds for baseline comparisons;
  * BENCH_ONLY=idle,post,prometheus,hardening,read,batch,memory,counter,counter-io,counter-load,rockets-program,
  * rockets-keepalive,rockets-list,rockets-churn,stream-history,stream-ingest,udp,statsd,rows,ws,shared,
- * shared-lag,shared-catchup,shared-stream,shared-ws runs only those.
+ * shared-lag,shared-catchup,shared-stream,shared-ws,durable,durable-restart,durable-posts runs only those.
  */
 import { execSync } from 'node:child_process';
 import { tempDir } from '../test/helpers/temp-dir';
@@ -28,6 +28,7 @@ import { ISOLATED_ENV } from '../test/helpers/isolated-env';
 import { keepAliveMessages, listChurn, listTenThousand, testProgramRun } from './rockets';
 import { historyQuery, ingestRate } from './stream';
 import { idleFootprint } from './idle';
+import { durableWrites, restartFromLog, restartWithDayOfPosts } from './durable';
 import { catchUp, redisEnv, replicationLag, sharedThroughput } from './shared';
 import { sharedStreamQueries } from './shared-stream';
 import { uniquePrefix, dropPrefix } from '../test/helpers/redis';
@@ -288,6 +289,62 @@ async function main(): Promise<void> {
         note: `median of ${ROUNDS}: ${ourRuns.map((x) => Math.round(x.rps)).join(', ')}`,
       });
       await Promise.all([base.stop(), beacon.stop()]);
+    }
+
+    if (wanted('durable')) {
+      const f = await durableWrites(startBeacon, DURATION, CONNECTIONS, ROUNDS);
+      const pairs = [
+        ['single-sample POST', f.memory.post, f.local.post],
+        ['POST /messages (fresh in-order messages)', f.memory.messages, f.local.messages],
+        ['POST /metrics/{id}/latencies (100 samples)', f.memory.batch, f.local.batch],
+      ] as const;
+      for (const [what, mem, loc] of pairs) {
+        const m = median([...mem]);
+        const l = median([...loc]);
+        row(`local state (default) vs memory: ${what}`, l, NaN, {
+          vs: `${((100 * l.rps) / m.rps).toFixed(1)}% of memory mode (${Math.round(m.rps)} req/s)`,
+          note: `medians of ${ROUNDS}: local ${loc.map((x) => Math.round(x.rps)).join(', ')}; memory ${mem.map((x) => Math.round(x.rps)).join(', ')}`,
+        });
+      }
+      figure({
+        scenario: 'local state: fdatasync calls per second under that load (STATE_SYNC_MS=1000)',
+        rps: f.syncsPerSecond,
+      });
+    }
+
+    if (wanted('durable-restart')) {
+      const dir = join(dataDir, `restart-${started++}`);
+      mkdirSync(dir);
+      const r = await restartFromLog(startBeacon, dir);
+      figure({
+        scenario: `local state: start after kill -9 on ${r.samples.toLocaleString('en-US')} samples + ${r.messages.toLocaleString('en-US')} rocket messages in the log (${r.entries.toLocaleString('en-US')} entries)`,
+        p50: r.fromLogMs,
+        rssMb: r.rssMb,
+        vs: `${(r.fromLogMs / 1000).toFixed(2)} s spawn to serving (p50 column, ms); target ≤ 2 s; ${(r.emptyMs / 1000).toFixed(2)} s on an empty DATA_DIR`,
+      });
+      figure({
+        scenario: 'local state: start after a graceful stop on the same state (final snapshot)',
+        p50: r.afterStopMs,
+        vs: `${(r.afterStopMs / 1000).toFixed(2)} s spawn to serving; target ≤ 1 s`,
+      });
+      figure({
+        scenario:
+          'local state: bytes on disk per latency sample / per rocket message (log, 10 ops an entry)',
+        vs: `${r.bytesPerSample.toFixed(1)} B per sample, ${r.bytesPerMessage.toFixed(1)} B per message`,
+      });
+    }
+
+    if (wanted('durable-posts')) {
+      const dir = join(dataDir, `posts-${started++}`);
+      mkdirSync(dir);
+      const posts = Number(process.env.BENCH_POSTS ?? 8_640_000);
+      const r = await restartWithDayOfPosts(startBeacon, dir, posts);
+      figure({
+        scenario: `local state: start with 24 h of posts in the log (${r.posts.toLocaleString('en-US')})`,
+        p50: r.ms,
+        rssMb: r.rssMb,
+        vs: `${(r.ms / 1000).toFixed(2)} s spawn to serving; ${r.bytesPerPost.toFixed(1)} B on disk per post; target ≤ 15 s`,
+      });
     }
 
     if (wanted('prometheus')) {

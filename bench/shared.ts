@@ -99,7 +99,7 @@ export async function sharedThroughput(
   rounds: number,
 ): Promise<ThroughputFigures> {
   const prefix = uniquePrefix('bench');
-  const memory = await startBeacon();
+  const memory = await startBeacon({ STATE_BACKEND: 'memory' });
   const [r1, r2] = await Promise.all([
     startBeacon(redisEnv(prefix)),
     startBeacon(redisEnv(prefix)),
