@@ -190,6 +190,72 @@ describe('FileLog', () => {
     expect(b.log.status().damage).toEqual([]);
   });
 
+  it('a failing fdatasync is said until one succeeds, and never crashes the process', async () => {
+    const dir = newDir();
+    const io = new RefusingIo();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (err: unknown) => unhandled.push(err);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const a = await start(dir, new ListFold(), { io });
+      await a.log.append(1);
+      io.failingSync = 'EIO';
+      await a.backend.maintain();
+      expect(await a.log.problem()).toMatch(/fdatasync .* failed: .*EIO/);
+      // Writes still reach the kernel (a kill -9 keeps them); a roll meanwhile (a snapshot)
+      // queues its own failing sync and close of the old segment without a rejection.
+      expect(await a.log.append(2)).toBe(2);
+      await a.backend.snapshot();
+      await a.backend.maintain();
+      expect(await a.log.problem()).toMatch(/EIO/);
+      io.failingSync = null;
+      await a.backend.maintain();
+      expect(await a.log.problem()).toBeNull();
+      await new Promise((r) => setImmediate(r));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  it('with STATE_SYNC_MS=0, a write whose fdatasync fails is answered 503 and is not there after a restart', async () => {
+    const dir = newDir();
+    const io = new RefusingIo();
+    const a = await start(dir, new ListFold(), { io, syncMs: 0 });
+    await a.log.append(1);
+    io.failingSync = 'EIO';
+    await expect(a.log.append(2)).rejects.toBeInstanceOf(NotAppendedError);
+    expect(a.fold.items).toEqual([1]);
+    io.failingSync = null;
+    expect(await a.log.append(3)).toBe(2);
+    abandon(a.log);
+    const b = await start(dir, new ListFold());
+    expect(b.fold.items).toEqual([1, 3]);
+    expect(b.log.status().damage).toEqual([]);
+  });
+
+  it('starts on a disk that refuses writes: serves what it read, refuses writes, recovers', async () => {
+    const dir = newDir();
+    const a = await start(dir, new ListFold());
+    await a.log.append(1);
+    await a.log.stop();
+    open.splice(open.indexOf(a.log), 1);
+    const io = new RefusingIo();
+    io.refusing = 'ENOSPC';
+    const b = await start(dir, new ListFold(), { io });
+    expect(b.fold.items).toEqual([1]);
+    expect(await b.log.problem()).toMatch(/ENOSPC/);
+    await expect(b.log.append(2)).rejects.toBeInstanceOf(NotAppendedError);
+    io.refusing = null;
+    await b.backend.maintain();
+    expect(await b.log.problem()).toBeNull();
+    expect(await b.log.append(3)).toBe(2);
+    await b.log.stop();
+    open.splice(open.indexOf(b.log), 1);
+    const c = await start(dir, new ListFold());
+    expect(c.fold.items).toEqual([1, 3]);
+  });
+
   it('with STATE_SYNC_MS=0, syncs before answering, one fdatasync per batch', async () => {
     const dir = newDir();
     const a = await start(dir, new ListFold(), { syncMs: 0 });

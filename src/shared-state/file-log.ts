@@ -72,6 +72,7 @@ interface Segment {
 }
 
 const SEGMENT = /^log-(\d{16})\.bin$/;
+const PROBE = Buffer.from('probe\n');
 const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
 /** A time-bounded log keeps this much past its window, then drops whole segments. */
 const KEEP_GRACE_MS = 60_000;
@@ -119,7 +120,12 @@ export class FileLog implements LogBackend {
   private mustRoll = false;
   private closed = false;
   private timer: NodeJS.Timeout | null = null;
-  private syncing: Promise<void> = Promise.resolve();
+  private maintaining: Promise<void> | null = null;
+  /**
+   * Background file work in order (fdatasyncs, closing rolled segments, directory syncs):
+   * a chain that never rejects; a failure is recorded in `syncError`.
+   */
+  private background: Promise<void> = Promise.resolve();
   /** Snapshot seqs on disk, oldest first. */
   private snapshotSeqs: number[] = [];
   private readonly st = {
@@ -129,6 +135,8 @@ export class FileLog implements LogBackend {
     lastSnapshotError: null as string | null,
     damage: [] as string[],
     writeError: null as string | null,
+    /** The last fdatasync that failed, cleared by the next that succeeds. */
+    syncError: null as string | null,
     syncs: 0,
     snapshotBytes: 0,
   };
@@ -148,8 +156,14 @@ export class FileLog implements LogBackend {
     if (this.opts.snapshots) await this.restoreSnapshot();
     this.replay();
     this.written = Math.max(seqOf(sink.lastId), ...this.segments.map((s) => s.start));
-    this.beginSegment();
-    await syncDir(dir);
+    try {
+      this.beginSegment();
+      await syncDir(dir);
+    } catch (err) {
+      // A full disk: serve what was read, refuse writes until a new segment can be begun.
+      this.mustRoll = true;
+      this.refused(err);
+    }
     this.timer = setInterval(
       () => void this.maintain(),
       this.opts.syncMs > 0 ? this.opts.syncMs : 1000,
@@ -158,17 +172,18 @@ export class FileLog implements LogBackend {
   }
 
   async append(_token: string, _ops: unknown[], body: Buffer | string): Promise<string> {
-    if (this.opts.syncMs > 0) return this.appendNow(body);
+    if (this.opts.syncMs > 0) return this.write(body).id;
     // Group commit: the batch's write and its fdatasync before the answer, one batch at a
     // time, so a failed sync can still be cut back off the file it went to.
     return this.mutex.runExclusive(async () => {
-      const before = this.current().bytes;
-      const id = this.appendNow(body);
+      const { id, offset } = this.write(body);
       try {
         await this.io.datasync(this.fd);
-        this.st.syncs++;
+        this.synced();
       } catch (err) {
-        this.unwrite(before, Number(id) - 1);
+        // Not durable, so not acknowledged: off the file again (the mutex kept it current).
+        this.cutBack(offset, Number(id) - 1);
+        this.syncFailed(err);
         throw this.refused(err);
       }
       if (this.current().bytes >= this.segmentBytes) this.rollQuietly();
@@ -184,18 +199,14 @@ export class FileLog implements LogBackend {
   async close(): Promise<void> {
     if (this.closed) return;
     if (this.timer) clearInterval(this.timer);
+    await this.maintaining;
     await this.mutex.runExclusive(async () => {
       // A final snapshot, so the next start replays little.
       if (this.opts.snapshots) await this.snapshotLocked();
       this.closed = true;
-      await this.syncing;
-      try {
-        await this.io.datasync(this.fd);
-        this.st.syncs++;
-      } catch (err) {
-        this.logger.error(`${this.opts.name}: the last fdatasync failed: ${errorText(err)}`);
-      }
-      closeSync(this.fd);
+      if (this.fd >= 0) this.closeLater(this.fd);
+      this.fd = -1;
+      await this.background;
     });
   }
 
@@ -204,13 +215,14 @@ export class FileLog implements LogBackend {
   }
 
   problem(): Promise<string | null> {
-    return Promise.resolve(this.st.writeError);
+    return Promise.resolve(this.st.writeError ?? this.st.syncError);
   }
 
   status(): BackendStatus {
-    const { snapshotBytes, ...st } = this.st;
+    const { snapshotBytes, syncError, ...st } = this.st;
     return {
       ...st,
+      writeError: st.writeError ?? syncError,
       damage: [...st.damage],
       bytesOnDisk: this.segments.reduce((n, s) => n + s.bytes, 0) + snapshotBytes,
     };
@@ -222,8 +234,11 @@ export class FileLog implements LogBackend {
     return this.segments[this.segments.length - 1];
   }
 
-  /** Writes one frame; the entry's id once `write(2)` took all of it. */
-  private appendNow(body: Buffer | string): string {
+  /**
+   * Writes one frame; the entry's id, and where in the current segment it begins, once
+   * `write(2)` took all of it.
+   */
+  private write(body: Buffer | string): { id: string; offset: number } {
     if (this.closed) {
       throw new NotAppendedError(`the ${this.opts.name} log is closed; nothing was changed`, 1);
     }
@@ -238,13 +253,11 @@ export class FileLog implements LogBackend {
     const at = this.opts.clock.now();
     const frame = encodeFrame(seq, at, typeof body === 'string' ? Buffer.from(body) : body);
     const seg = this.current();
-    let done = 0;
+    const offset = seg.bytes;
     try {
-      while (done < frame.length) {
-        done += this.io.write(this.fd, frame.subarray(done), seg.bytes + done);
-      }
+      this.writeAll(this.fd, frame, offset);
     } catch (err) {
-      this.unwrite(seg.bytes, seq - 1);
+      this.cutBack(offset, seq - 1);
       throw this.refused(err);
     }
     this.written = seq;
@@ -252,22 +265,37 @@ export class FileLog implements LogBackend {
     seg.lastAt = at;
     if (seg.firstAt === -Infinity) seg.firstAt = at;
     this.dirty = true;
-    if (this.st.writeError !== null) {
-      this.st.writeError = null;
-      this.logger.log(`${this.opts.name}: the disk takes writes again`);
-    }
+    this.wrote();
     if (seg.bytes >= this.segmentBytes && this.opts.syncMs > 0) this.rollQuietly();
-    return String(seq);
+    return { id: String(seq), offset };
   }
 
-  /** Cuts the current segment back to `bytes` (a write that failed); if it cannot, the next write begins a new segment at `seq`, which supersedes whatever the old one has past it. */
-  private unwrite(bytes: number, seq: number): void {
+  private writeAll(fd: number, data: Buffer, position: number): void {
+    let done = 0;
+    while (done < data.length) {
+      done += this.io.write(fd, data.subarray(done), position + done);
+    }
+  }
+
+  /**
+   * Cuts the current segment back to `bytes` (a write that failed). If the file cannot be
+   * cut, a new segment begins at `seq` at once: replay never reads a segment past the
+   * next one's start, so what the old one has after it is never replayed.
+   */
+  private cutBack(bytes: number, seq: number): void {
     this.written = seq;
     try {
       ftruncateSync(this.fd, bytes);
       this.current().bytes = bytes;
     } catch {
-      this.mustRoll = true;
+      this.rollQuietly();
+    }
+  }
+
+  private wrote(): void {
+    if (this.st.writeError !== null) {
+      this.st.writeError = null;
+      this.logger.log(`${this.opts.name}: the disk takes writes again`);
     }
   }
 
@@ -287,10 +315,10 @@ export class FileLog implements LogBackend {
     const path = join(this.opts.dir, segmentName(start));
     const fd = openSync(path, 'w');
     try {
-      let done = 0;
-      while (done < LOG_MAGIC.length) done += this.io.write(fd, LOG_MAGIC.subarray(done), done);
+      this.writeAll(fd, LOG_MAGIC, 0);
     } catch (err) {
       closeSync(fd);
+      rmSync(path, { force: true }); // not even its magic: nothing to keep
       throw err;
     }
     // A segment that had the same start held nothing that counts (see `open`): replaced.
@@ -310,21 +338,8 @@ export class FileLog implements LogBackend {
     const old = this.fd;
     this.beginSegment();
     this.mustRoll = false;
-    const previous = this.syncing;
-    this.syncing = (async () => {
-      await previous;
-      try {
-        await this.io.datasync(old);
-        this.st.syncs++;
-      } catch (err) {
-        this.logger.error(
-          `${this.opts.name}: fdatasync of a closed segment failed: ${errorText(err)}`,
-        );
-      } finally {
-        closeSync(old);
-      }
-    })();
-    void syncDir(this.opts.dir).catch(() => undefined);
+    if (old >= 0) this.closeLater(old);
+    void this.later(() => syncDir(this.opts.dir));
   }
 
   private rollQuietly(): void {
@@ -336,33 +351,88 @@ export class FileLog implements LogBackend {
     }
   }
 
-  /** Periodic: the fdatasync (syncMs > 0), rolling and dropping a time-bounded log, a probe of a refusing disk. */
-  async maintain(): Promise<void> {
-    if (this.closed) return;
-    if (this.dirty && this.opts.syncMs > 0) {
-      this.dirty = false;
-      const fd = this.fd;
-      const previous = this.syncing;
-      this.syncing = previous.then(() => this.io.datasync(fd));
-      try {
-        await this.syncing;
-        this.st.syncs++;
-      } catch (err) {
-        this.dirty = true;
-        this.syncing = Promise.resolve();
-        this.refused(err);
-      }
-    }
-    if (this.opts.keepMs !== undefined) await this.mutex.runExclusive(() => this.dropExpired());
-    if (this.st.writeError !== null && !this.mutex.isLocked()) this.probe();
+  /** Queues `work` on the background chain; a failure is a failed sync, never a rejection. */
+  private later(work: () => Promise<void>): Promise<void> {
+    this.background = this.background.then(work).catch((err: unknown) => this.syncFailed(err));
+    return this.background;
   }
 
-  /** While writes fail: an empty entry (replayed as nothing) tells whether the disk takes them again. */
-  private probe(): void {
+  /** fdatasync, then close: a rolled segment's last writes reach the disk, its fd is let go. */
+  private closeLater(fd: number): void {
+    void this.later(async () => {
+      try {
+        await this.io.datasync(fd);
+        this.synced();
+      } finally {
+        closeSync(fd);
+      }
+    });
+  }
+
+  private synced(): void {
+    this.st.syncs++;
+    if (this.st.syncError !== null) {
+      this.st.syncError = null;
+      this.logger.log(`${this.opts.name}: fdatasync works again`);
+    }
+  }
+
+  private syncFailed(err: unknown): void {
+    if (this.st.syncError === null) {
+      this.logger.error(`${this.opts.name}: fdatasync failed: ${errorText(err)}`);
+    }
+    this.st.syncError = `fdatasync of ${this.opts.dir} failed: ${errorText(err)}`;
+  }
+
+  /**
+   * Periodic (every `syncMs`, or every second): the fdatasync off the request path, rolling
+   * and dropping a time-bounded log, and, while writes or syncs fail, a probe of the disk.
+   */
+  maintain(): Promise<void> {
+    this.maintaining ??= this.maintainOnce().finally(() => (this.maintaining = null));
+    return this.maintaining;
+  }
+
+  private async maintainOnce(): Promise<void> {
     try {
-      this.appendNow('[]');
+      if (this.closed) return;
+      if ((this.dirty || this.st.syncError !== null) && this.opts.syncMs > 0 && this.fd >= 0) {
+        this.dirty = false;
+        const fd = this.fd;
+        await this.later(async () => {
+          await this.io.datasync(fd);
+          this.synced();
+        });
+      }
+      if (this.opts.keepMs !== undefined) {
+        await this.mutex.runExclusive(() => {
+          if (!this.closed) this.dropExpired();
+        });
+      }
+      if (this.st.writeError !== null && !this.closed) await this.probe();
+    } catch (err) {
+      this.logger.warn(`${this.opts.name}: log maintenance failed: ${errorText(err)}`);
+    }
+  }
+
+  /**
+   * While writes fail: a scratch file written and fdatasynced through the same calls tells
+   * whether the disk takes writes again, without putting anything in the log.
+   */
+  private async probe(): Promise<void> {
+    const path = join(this.opts.dir, '.probe');
+    let fd = -1;
+    try {
+      fd = openSync(path, 'w');
+      this.writeAll(fd, PROBE, 0);
+      await this.io.datasync(fd);
+      if (this.mustRoll) this.roll();
+      this.wrote();
     } catch {
       /* still refusing; said already */
+    } finally {
+      if (fd >= 0) closeSync(fd);
+      rmSync(path, { force: true });
     }
   }
 
@@ -370,7 +440,9 @@ export class FileLog implements LogBackend {
     const now = this.opts.clock.now();
     const seg = this.current();
     // One segment per hour of a day-long window: deleting whole files frees the disk.
-    if (seg.firstAt !== -Infinity && now - seg.firstAt > this.opts.keepMs! / 24) this.rollQuietly();
+    if (this.fd >= 0 && seg.firstAt !== -Infinity && now - seg.firstAt > this.opts.keepMs! / 24) {
+      this.rollQuietly();
+    }
     const horizon = now - this.opts.keepMs! - KEEP_GRACE_MS;
     const expired = this.segments.slice(0, -1).filter((s) => s.lastAt < horizon);
     for (const s of expired) rmSync(s.path, { force: true });
@@ -381,13 +453,13 @@ export class FileLog implements LogBackend {
 
   private async snapshotLocked(): Promise<void> {
     if (this.closed) return;
-    const captured = this.sink.capture();
-    if (captured === null) return;
-    const seq = seqOf(captured.id);
-    if (seq === this.snapshotSeqs[this.snapshotSeqs.length - 1]) return;
     try {
+      const captured = this.sink.capture();
+      if (captured === null) return;
+      const seq = seqOf(captured.id);
+      if (seq === this.snapshotSeqs[this.snapshotSeqs.length - 1]) return;
       // What follows the snapshot goes to a new segment, so whole files can go later.
-      if (this.current().bytes > LOG_MAGIC.length) this.roll();
+      if (this.fd < 0 || this.current().bytes > LOG_MAGIC.length) this.roll();
       this.st.snapshotBytes = await this.snapshots.write(
         seq,
         this.opts.clock.now(),
@@ -487,7 +559,8 @@ export class FileLog implements LogBackend {
         if (seg.firstAt === -Infinity) seg.firstAt = f.at;
         seg.lastAt = f.at;
         if (f.seq <= lastSeq) return;
-        if (lastSeq > 0 && f.seq !== lastSeq + 1) {
+        // A time-bounded log drops its oldest segments by design; any other gap lost entries.
+        if (f.seq !== lastSeq + 1 && this.opts.keepMs === undefined) {
           this.damaged(`entries ${lastSeq + 1}–${f.seq - 1} are missing from the log`);
         }
         lastSeq = f.seq;

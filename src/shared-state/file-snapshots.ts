@@ -55,8 +55,8 @@ export class FileSnapshots {
     try {
       const h = await open(tmp, 'w');
       try {
-        await h.write(SNAPSHOT_MAGIC);
-        await h.write(frame);
+        // writeFile loops until every byte is written (a bare write may stop short).
+        await h.writeFile(Buffer.concat([SNAPSHOT_MAGIC, frame]));
         await h.datasync();
       } finally {
         await h.close();

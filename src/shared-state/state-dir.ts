@@ -24,13 +24,24 @@ export class StateDir {
       );
     }
     const pidFile = join(path, 'beacon.pid');
-    const other = ownerOf(pidFile);
-    if (held.has(path) || (other !== null && other !== process.pid && isRunningNode(other))) {
-      throw new DataDirError(
-        `${dataDir} is in use by a running Beacon (pid ${other ?? process.pid}): each instance needs its own DATA_DIR`,
+    const inUse = (pid: number) =>
+      new DataDirError(
+        `${dataDir} is in use by a running Beacon (pid ${pid}): each instance needs its own DATA_DIR`,
       );
+    if (held.has(path)) throw inUse(process.pid);
+    // Created only if absent (O_EXCL), so two starting at once cannot both take it; a
+    // file left by a Beacon that is gone (kill -9) is taken over.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        writeFileSync(pidFile, `${process.pid}\n`, { flag: 'wx' });
+        break;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw err;
+        const other = ownerOf(pidFile);
+        if (other !== null && other !== process.pid && isRunningNode(other)) throw inUse(other);
+        rmSync(pidFile, { force: true });
+      }
     }
-    writeFileSync(pidFile, `${process.pid}\n`);
     held.add(path);
     return new StateDir(path);
   }
@@ -55,7 +66,7 @@ function ownerOf(pidFile: string): number | null {
   }
 }
 
-/** The pid runs, and (where /proc tells) it is a node process, not a recycled pid. */
+/** The pid runs, and (where /proc tells) it is a node program, not a recycled pid. */
 function isRunningNode(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -63,7 +74,9 @@ function isRunningNode(pid: number): boolean {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
   try {
-    return /node/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+    // The program itself (argv[0]), not any argument that happens to contain "node".
+    const argv0 = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
+    return /(^|\/)node[^/]*$/.test(argv0);
   } catch {
     return true; // not Linux: trust the pid file
   }

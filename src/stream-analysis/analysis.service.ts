@@ -83,12 +83,12 @@ export class AnalysisService {
     return { ...w.stats, p50: out[0], p90: out[1], p99: out[2] };
   }
 
-  /** The prune job's work: drop what arrived more than 24 h ago. */
   /** The upstream event id of the newest post kept (local state), to resume after it. */
   lastEventId(): string | undefined {
     return this.store.lastEventId();
   }
 
+  /** The prune job's work: drop what arrived more than 24 h ago. */
   prune(): Promise<number> {
     return this.store.pruneOlderThan(this.clock.now() - RETENTION_MS);
   }

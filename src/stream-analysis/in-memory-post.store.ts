@@ -25,6 +25,7 @@ class Column {
 
   /** Sorts by value (arrivals follow) and drops the spare capacity. */
   seal(): void {
+    if (this.sealPacked()) return;
     const order = Array.from({ length: this.n }, (_, i) => i);
     const v = this.values;
     order.sort((x, y) => v[x] - v[y]);
@@ -37,7 +38,38 @@ class Column {
     this.values = values;
     this.arrivals = arrivals;
   }
+
+  /**
+   * The common case, engagement counts (integers in [0, 2^37)): each value and its arrival
+   * offset (< 2^16) packed into one exact double, sorted natively, unpacked. Several times
+   * faster than sorting indices with a comparator, which a replay of a day's buckets feels.
+   * False (nothing done) when some value does not fit.
+   */
+  private sealPacked(): boolean {
+    const n = this.n;
+    const v = this.values;
+    const keys = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const x = v[i];
+      if (!(x >= 0 && x < PACK_LIMIT && Math.floor(x) === x)) return false;
+      keys[i] = x * 65536 + this.arrivals[i];
+    }
+    keys.sort();
+    const values = new Float64Array(n);
+    const arrivals = new Uint16Array(n);
+    for (let i = 0; i < n; i++) {
+      const x = Math.floor(keys[i] / 65536);
+      values[i] = x;
+      arrivals[i] = keys[i] - x * 65536;
+    }
+    this.values = values;
+    this.arrivals = arrivals;
+    return true;
+  }
 }
+
+/** Values below this pack with a 16-bit offset into a double exactly (2^37 · 2^16 = 2^53). */
+const PACK_LIMIT = 2 ** 37;
 
 /** Posts that arrived in [start, start + bucketMs). */
 class Bucket {
