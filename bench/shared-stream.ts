@@ -3,6 +3,7 @@
  * 8.64 M posts (100 posts/s for 24 h) already in the shared log, then `/analysis?duration=24h`
  * on two instances while the leader ingests from the simulator at 2,000 posts/s.
  */
+import { encodePostOps } from '../src/stream-analysis/post-ops';
 import Redis from 'ioredis';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -55,7 +56,8 @@ async function fill(redis: Redis, prefix: string, posts: number, endMs: number):
       'w',
       `bench:${entry}`,
       'b',
-      JSON.stringify(ops),
+      // As Beacon writes them now: bytes (it reads JSON batches too).
+      encodePostOps(ops) ?? JSON.stringify(ops),
     );
     if (++queued === 1000) {
       await pipeline.exec();

@@ -2,6 +2,7 @@ import Redis from 'ioredis';
 import { rmSync } from 'node:fs';
 import { Simulator, startSimulator } from '../scripts/stream-simulator';
 import { encodeMetricsData } from '../src/api-metrics/metrics-datagram';
+import { decodePostOps } from '../src/stream-analysis/post-ops';
 import { ensureBuilt } from './helpers/build';
 import { eventually } from './helpers/eventually';
 import { freshSchema, TestSchema } from './helpers/postgres';
@@ -149,16 +150,19 @@ describe('shared stream analysis and live feed across instances (e2e)', () => {
 
     // The log: no entry from the old leader after the takeover.
     const redis = new Redis(testRedisUrl());
-    const entries = (await redis.xrange(`${prefix}:stream:log`, '-', '+')) as [string, string[]][];
+    const raw = (await redis.xrangeBuffer(`${prefix}:stream:log`, '-', '+')) as [
+      Buffer,
+      Buffer[],
+    ][];
     redis.disconnect();
+    const entries = raw.map(([id, fields]) => [id.toString(), fields] as const);
     const late = entries.filter(
-      ([id, fields]) => Number(id.split('-')[0]) >= takenOverAt && fields[1].startsWith(oldId),
+      ([id, fields]) =>
+        Number(id.split('-')[0]) >= takenOverAt && fields[1].toString().startsWith(oldId),
     );
     expect(late).toEqual([]);
-    // Every post in the log once; both instances fold the same log.
-    const stamps = entries.flatMap(([, fields]) =>
-      (JSON.parse(fields[3]) as { t: number }[]).map((p) => p.t),
-    );
+    // Every post in the log once; both instances fold the same log (posts go as bytes).
+    const stamps = entries.flatMap(([, fields]) => decodePostOps(fields[3]).map((p) => p.t));
     expect(new Set(stamps).size).toBe(stamps.length);
     expect(stamps.map((t) => t - 1_600_000_000).sort((x, y) => x - y)).toEqual([1, 7, 8, 9, 10]);
     await eventually(async () => (await total(old)) === (await total(other)));

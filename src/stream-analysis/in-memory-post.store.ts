@@ -10,9 +10,14 @@ function doubled<T extends Float64Array | Uint16Array>(a: T): T {
 
 /** One engagement field's values in a bucket, with each value's arrival offset. */
 class Column {
-  values = new Float64Array(16);
-  arrivals = new Uint16Array(16);
+  values: Float64Array;
+  arrivals: Uint16Array;
   n = 0;
+
+  constructor(capacity: number) {
+    this.values = new Float64Array(capacity);
+    this.arrivals = new Uint16Array(capacity);
+  }
 
   push(value: number, offset: number): void {
     if (this.n === this.values.length) {
@@ -76,12 +81,22 @@ class Bucket {
   n = 0;
   minTs = Infinity;
   maxTs = -Infinity;
-  arrivals = new Uint16Array(16);
-  timestamps = new Float64Array(16);
+  arrivals: Uint16Array;
+  timestamps: Float64Array;
   readonly columns: (Column | null)[] = DIMENSIONS.map(() => null);
   sealed = false;
 
-  constructor(readonly start: number) {}
+  /**
+   * @param capacity room for this many posts before growing: the previous bucket's count,
+   *                 so a steady stream fills its buckets without reallocating.
+   */
+  constructor(
+    readonly start: number,
+    private readonly capacity = 16,
+  ) {
+    this.arrivals = new Uint16Array(capacity);
+    this.timestamps = new Float64Array(capacity);
+  }
 
   add(post: Post, offset: number): void {
     if (this.n === this.arrivals.length) {
@@ -94,7 +109,7 @@ class Bucket {
     if (post.timestamp > this.maxTs) this.maxTs = post.timestamp;
     for (let d = 0; d < DIMENSIONS.length; d++) {
       const v = post.values[d];
-      if (v === v) (this.columns[d] ??= new Column()).push(v, offset);
+      if (v === v) (this.columns[d] ??= new Column(this.capacity)).push(v, offset);
     }
   }
 
@@ -156,25 +171,42 @@ class Block {
       const b = later.columns[d];
       if (!a && !b) return null;
       if (!b) return a;
-      const bArr = b.arrivals.map((x) => x + shift);
-      if (!a) return { values: b.values, arrivals: bArr };
-      const n = a.values.length + b.values.length;
+      if (!a) {
+        const shifted = new Uint32Array(b.arrivals.length);
+        for (let j = 0; j < shifted.length; j++) shifted[j] = b.arrivals[j] + shift;
+        return { values: b.values, arrivals: shifted };
+      }
+      // Plain loops over typed arrays, no closure per element: a replay merges a day at once.
+      const av = a.values;
+      const aa = a.arrivals;
+      const bv = b.values;
+      const ba = b.arrivals;
+      const n = av.length + bv.length;
       const values = new Float64Array(n);
       const arrivals = new Uint32Array(n);
       let i = 0;
       let j = 0;
-      for (let k = 0; k < n; k++) {
-        if (j >= b.values.length || (i < a.values.length && a.values[i] <= b.values[j])) {
-          values[k] = a.values[i];
-          arrivals[k] = a.arrivals[i++];
+      let k = 0;
+      while (i < av.length && j < bv.length) {
+        if (av[i] <= bv[j]) {
+          values[k] = av[i];
+          arrivals[k++] = aa[i++];
         } else {
-          values[k] = b.values[j];
-          arrivals[k] = bArr[j++];
+          values[k] = bv[j];
+          arrivals[k++] = ba[j++] + shift;
         }
+      }
+      for (; i < av.length; i++, k++) {
+        values[k] = av[i];
+        arrivals[k] = aa[i];
+      }
+      for (; j < bv.length; j++, k++) {
+        values[k] = bv[j];
+        arrivals[k] = ba[j] + shift;
       }
       return { values, arrivals };
     });
-    return new Block(this.start, [...this.buckets, ...later.buckets], columns);
+    return new Block(this.start, this.buckets.concat(later.buckets), columns);
   }
 
   bytes(): number {
@@ -246,7 +278,7 @@ export class InMemoryPostStore extends PostStore {
     // Arrival times come from a monotonic clock; a late one joins the open bucket.
     if (!this.open || start > this.open.start) {
       if (this.open) this.sealOpen();
-      this.open = new Bucket(start);
+      this.open = new Bucket(start, Math.max(16, this.open?.n ?? 0));
     }
     this.open.add(post, Math.max(0, t - this.open.start));
     this.posts++;

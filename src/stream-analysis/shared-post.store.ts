@@ -7,15 +7,8 @@ import { RETENTION_MS } from './analysis.service';
 import { InMemoryPostStore } from './in-memory-post.store';
 import { DIMENSIONS, Post } from './post';
 import { PostStore, PostStoreUsage, WindowRuns } from './post.store';
+import { PostOp, decodePostOps, encodePostOps } from './post-ops';
 import { StreamLeadership } from './stream-leadership';
-
-/** One post in the log: arrival, timestamp, the values (null where absent), its event id. */
-interface PostOp {
-  a: number;
-  t: number;
-  v: (number | null)[];
-  e?: string;
-}
 
 const RETRY_MS = 500;
 /** How long a live answer waits for posts still on their way through the log. */
@@ -72,7 +65,7 @@ export class SharedPostStore extends PostStore {
     const store = new SharedPostStore(local, leadership, maxBuffered);
     store.log = await shared.open<PostOp, void>(
       'stream',
-      { apply: (op) => store.applyPost(op) },
+      { apply: (op) => store.applyPost(op), encode: encodePostOps, decode: decodePostOps },
       {
         keepMs: RETENTION_MS,
         // Redis: posts gathered for 50 ms make one entry (a day at 100 posts/s is 1.7 M
