@@ -1,4 +1,3 @@
-import { Logger } from '@nestjs/common';
 import { UnavailableError } from '../common/domain-errors';
 import { BackendStatus, LogBackend, LogSink } from './log-backend';
 import { Fold, NotAppendedError, compareIds } from './fold';
@@ -58,7 +57,8 @@ const STOP_DRAIN_MS = 2000;
  * fold of it. Writes go append → apply → answer:
  *
  * - `append(op)` coalesces the ops of one event-loop turn (or `batchDelayMs`) into one
- *   entry (a writer token `instance:batch` and the ops as JSON) and resolves with the op's
+ *   entry (a writer token `instance:batch` and the ops, as the fold encodes them or as
+ *   JSON) and resolves with the op's
  *   outcome once *this* instance has applied the entry, so the answer to a write is what a
  *   replay (or every other instance) computes for it.
  * - Entries are applied in log order, skipping any applied already and any resent copy of a
@@ -71,7 +71,6 @@ const STOP_DRAIN_MS = 2000;
  *   instance serves a caught-up state.
  */
 export class SharedLog<Op, Out> implements LogSink {
-  private readonly logger: Logger;
   private readonly opts: Required<Omit<SharedLogOptions, 'snapshotEveryMs'>> & SharedLogOptions;
   lastId = '0-0';
   private snapshotTimer: NodeJS.Timeout | null = null;
@@ -99,7 +98,6 @@ export class SharedLog<Op, Out> implements LogSink {
     readonly backend: LogBackend,
   ) {
     this.opts = { ...DEFAULTS, ...options };
-    this.logger = new Logger(`SharedLog:${options.name}`);
   }
 
   /** Restores the latest snapshot, replays the rest of the log, starts the backend's work. */
