@@ -106,6 +106,10 @@ describe('local state across restarts and crashes (e2e)', () => {
     expect(await stop(a, 'SIGTERM')).toBe(0);
 
     const b = await start(env);
+    // It says where the state is and what it read back.
+    expect(b.logs.map((l) => l.msg).join('\n')).toMatch(
+      /latency: state in .*state\/latency: a snapshot and 0 entries after it read back/,
+    );
     // The counter first: the next request it counts is this one.
     expect((await json(b, '/counter')).body.count).toBe(counted + 1);
     const after = await Promise.all([...reads, analysis].map((r) => json(b, r)));

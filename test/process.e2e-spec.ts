@@ -116,6 +116,15 @@ describe('process: start, stop and failure as an operator sees them (e2e)', () =
     expect(stopped.flushed).toMatchObject({
       apiMetrics: { rowsWritten: 20, recordsLost: 0 },
       requestCounter: { countFlushed: expect.any(Number) },
+      // Where each module's state was left: the default keeps it in DATA_DIR/state.
+      state: {
+        latency: expect.objectContaining({
+          backend: 'local',
+          dir: expect.stringMatching(/state\/latency$/),
+        }),
+        rockets: expect.objectContaining({ backend: 'local' }),
+        stream: expect.objectContaining({ backend: 'local' }),
+      },
     });
     // Nothing is left running: not the server, not its PostgreSQL.
     await eventually(() => !processesUnder(dir));

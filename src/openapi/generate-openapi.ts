@@ -11,12 +11,14 @@ import { buildOpenApiDocument } from './openapi-document';
 
 async function main(): Promise<void> {
   const out = resolve(process.argv[2] ?? 'openapi/openapi.json');
-  // Defaults only, jobs and the counter's file off: the spec must not depend on the machine's environment.
+  // Defaults only, jobs, the counter's file and the state logs off: the spec must not
+  // depend on the machine's environment, nor touch (or wait for) a DATA_DIR in use.
   const app = await NestFactory.create(
     AppModule.forRoot({
       JOBS_ENABLED: 'false',
       LOG_LEVEL: 'silent',
       COUNTER_ENABLED: 'false',
+      STATE_BACKEND: 'memory',
       STREAM_ENABLED: 'false',
     }),
     {

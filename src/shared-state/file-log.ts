@@ -126,6 +126,8 @@ export class FileLog implements LogBackend {
    * a chain that never rejects; a failure is recorded in `syncError`.
    */
   private background: Promise<void> = Promise.resolve();
+  /** Entries applied from the log at start. */
+  private replayed = 0;
   /** Snapshot seqs on disk, oldest first. */
   private snapshotSeqs: number[] = [];
   private readonly st = {
@@ -149,6 +151,7 @@ export class FileLog implements LogBackend {
   }
 
   async open(sink: LogSink): Promise<void> {
+    const started = performance.now();
     this.sink = sink;
     const dir = this.opts.dir;
     mkdirSync(dir, { recursive: true });
@@ -164,6 +167,11 @@ export class FileLog implements LogBackend {
       this.mustRoll = true;
       this.refused(err);
     }
+    const snapshot = this.st.snapshotsLoaded > 0 ? `a snapshot and ` : '';
+    this.logger.log(
+      `${this.opts.name}: state in ${this.opts.dir}: ${snapshot}${this.replayed} entries ` +
+        `after it read back in ${Math.round(performance.now() - started)} ms`,
+    );
     this.timer = setInterval(
       () => void this.maintain(),
       this.opts.syncMs > 0 ? this.opts.syncMs : 1000,
@@ -222,6 +230,7 @@ export class FileLog implements LogBackend {
     const { snapshotBytes, syncError, ...st } = this.st;
     return {
       ...st,
+      dir: this.opts.dir,
       writeError: st.writeError ?? syncError,
       damage: [...st.damage],
       bytesOnDisk: this.segments.reduce((n, s) => n + s.bytes, 0) + snapshotBytes,
@@ -564,8 +573,12 @@ export class FileLog implements LogBackend {
           this.damaged(`entries ${lastSeq + 1}–${f.seq - 1} are missing from the log`);
         }
         lastSeq = f.seq;
-        if (f.at < horizon) this.sink.startAfter(String(f.seq));
-        else this.sink.applyEntry(String(f.seq), '', f.payload);
+        if (f.at < horizon) {
+          this.sink.startAfter(String(f.seq));
+        } else {
+          this.sink.applyEntry(String(f.seq), '', f.payload);
+          this.replayed++;
+        }
       });
       if (scan.damage !== null) {
         const cut = buf.length - scan.validBytes;

@@ -50,6 +50,8 @@ export interface LogSink {
 }
 
 export interface BackendStatus {
+  /** Local: the log's folder. */
+  dir: string | null;
   snapshotsWritten: number;
   /** Snapshot restores, at start or after falling behind a trim. */
   snapshotsLoaded: number;

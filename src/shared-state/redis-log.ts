@@ -184,6 +184,7 @@ export class RedisLog implements LogBackend {
 
   status(): BackendStatus {
     return {
+      dir: null,
       snapshotsWritten: this.snapshots?.written ?? 0,
       snapshotsLoaded: this.snapshotsLoaded,
       snapshotFailures: this.snapshots?.failures ?? 0,

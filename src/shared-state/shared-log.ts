@@ -15,6 +15,8 @@ export interface SharedLogOptions {
   applyTimeoutMs?: number;
   /** Gather ops this long before appending them as one entry (0: one event-loop turn). */
   batchDelayMs?: number;
+  /** Told, once stopped, what the log holds: for the one line a graceful stop logs. */
+  onStop?: (status: SharedLogStatus) => void;
 }
 
 export interface SharedLogStatus extends BackendStatus {
@@ -71,7 +73,8 @@ const STOP_DRAIN_MS = 2000;
  *   instance serves a caught-up state.
  */
 export class SharedLog<Op, Out> implements LogSink {
-  private readonly opts: Required<Omit<SharedLogOptions, 'snapshotEveryMs'>> & SharedLogOptions;
+  private readonly opts: Required<Omit<SharedLogOptions, 'snapshotEveryMs' | 'onStop'>> &
+    SharedLogOptions;
   lastId = '0-0';
   private snapshotTimer: NodeJS.Timeout | null = null;
   private pending: { op: Op; waiter: Waiter<Out> }[] = [];
@@ -174,6 +177,7 @@ export class SharedLog<Op, Out> implements LogSink {
       await new Promise((r) => setTimeout(r, 5));
     }
     await this.backend.close();
+    this.opts.onStop?.(this.status());
     for (const list of this.waiters.values()) {
       for (const w of list) this.answer(w, new UnavailableError('shutting down', 1));
     }

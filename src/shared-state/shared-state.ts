@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { HttpAdapterHost } from '@nestjs/core';
 import type { Server } from 'node:http';
 import { Clock } from '../common/clock';
+import { ShutdownReport } from '../common/shutdown-report';
 import { Environment } from '../config/environment';
 import { FileIo, FileLog } from './file-log';
 import { Fold, newInstanceId } from './fold';
@@ -36,6 +37,7 @@ export class SharedState implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly clock: Clock,
     private readonly adapterHost: HttpAdapterHost,
     private readonly fileIo: FileIo,
+    private readonly report: ShutdownReport,
   ) {
     this.backend = env.STATE_BACKEND;
   }
@@ -85,7 +87,20 @@ export class SharedState implements OnApplicationBootstrap, OnApplicationShutdow
         io: this.fileIo,
       });
     }
-    const log = new SharedLog(fold, { name, instanceId: this.instanceId, ...driver }, backend);
+    const onStop = (s: SharedLogStatus) =>
+      this.report.add('state', {
+        [name]: {
+          backend: s.backend,
+          lastEntry: s.lastAppliedId,
+          snapshotsWritten: s.snapshotsWritten,
+          ...(s.dir === null ? {} : { dir: s.dir }),
+        },
+      });
+    const log = new SharedLog(
+      fold,
+      { name, instanceId: this.instanceId, onStop, ...driver },
+      backend,
+    );
     await log.start();
     this.logs.push(log as SharedLog<unknown, unknown>);
     return log;

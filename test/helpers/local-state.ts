@@ -3,6 +3,7 @@ import { rmSync } from 'node:fs';
 import { Clock } from '../../src/common/clock';
 import { loadEnvironment } from '../../src/config/environment';
 import { FileIo, NodeFileIo } from '../../src/shared-state/file-log';
+import { ShutdownReport } from '../../src/common/shutdown-report';
 import { SharedState } from '../../src/shared-state/shared-state';
 import { tempDir } from './temp-dir';
 
@@ -21,7 +22,13 @@ export function localStateFor(
     DATA_DIR: dataDir,
     STATE_SYNC_MS: String(options.syncMs ?? 1000),
   });
-  const state = new SharedState(env, clock, {} as HttpAdapterHost, options.io ?? new NodeFileIo());
+  const state = new SharedState(
+    env,
+    clock,
+    {} as HttpAdapterHost,
+    options.io ?? new NodeFileIo(),
+    new ShutdownReport(),
+  );
   return {
     state,
     dataDir,

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { Clock } from '../../src/common/clock';
 import { loadEnvironment } from '../../src/config/environment';
 import { NodeFileIo } from '../../src/shared-state/file-log';
+import { ShutdownReport } from '../../src/common/shutdown-report';
 import { SharedState } from '../../src/shared-state/shared-state';
 import { answers, freePort } from '../setup/net';
 import { spawnRedisServer } from '../setup/redis';
@@ -42,7 +43,7 @@ export async function dropPrefix(prefix: string, url = testRedisUrl()): Promise<
 /** The shared-state settings of one replica, as a Beacon on `prefix` would have them. */
 export function sharedStateFor(prefix: string, clock: Clock, url = testRedisUrl()): SharedState {
   const env = loadEnvironment({ STATE_BACKEND: 'redis', REDIS_URL: url, REDIS_PREFIX: prefix });
-  return new SharedState(env, clock, {} as HttpAdapterHost, new NodeFileIo());
+  return new SharedState(env, clock, {} as HttpAdapterHost, new NodeFileIo(), new ShutdownReport());
 }
 
 /** A redis-server of the test's own, with AOF on, that the test can stop and start again. */
