@@ -4,22 +4,10 @@ import { SharedState } from '../shared-state/shared-state';
 import { InMemoryRocketsStore } from './in-memory-rockets.store';
 import { Outcome, RocketState } from './rocket-channel';
 import { RocketMessage } from './rocket-message';
+import { RocketsOp, decodeRocketsOps, encodeRocketsOps, isMessage } from './rocket-ops';
 import { RocketsStats, RocketsStore } from './rockets.store';
 
-/**
- * An entry of the rockets log: a message (as it always was, with the time it arrived), or
- * one of the two ops that forget rockets. Only messages have a `channel`.
- */
-type RocketsOp =
-  | (RocketMessage & { at?: number })
-  | { k: 'remove'; id: string }
-  | { k: 'expire'; at: number; idle: number };
-
 type RocketsOutcome = Outcome | boolean | number;
-
-function isMessage(op: RocketsOp): op is RocketMessage & { at?: number } {
-  return 'channel' in op;
-}
 
 /**
  * Redis mode: every message is an entry of the shared rockets log, and rocket state is
@@ -50,6 +38,8 @@ export class SharedRocketsStore extends RocketsStore implements OnApplicationShu
         },
         snapshot: () => local.toSnapshot(),
         restore: (data) => local.restoreSnapshot(data),
+        encode: encodeRocketsOps,
+        decode: decodeRocketsOps,
       },
       { snapshotEveryMs },
     );
