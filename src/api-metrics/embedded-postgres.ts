@@ -210,7 +210,14 @@ async function serverUser(dir: string): Promise<Owner | null> {
     );
   }
   const owner = { name: fields[0], uid: Number(fields[2]), gid: Number(fields[3]) };
-  for (let up = dirname(dir); ; up = dirname(up)) {
+  // From the root down: the first folder it cannot enter is the one to open (a closed
+  // folder hides every one below it, so checked from below they would all fail).
+  const folders: string[] = [];
+  for (let up = dirname(resolve(dir)); ; up = dirname(up)) {
+    folders.unshift(up);
+    if (up === dirname(up)) break;
+  }
+  for (const up of folders) {
     const ok = await run('/bin/sh', ['-c', 'test -x "$0"', up], owner).then(
       () => true,
       () => false,
@@ -221,7 +228,6 @@ async function serverUser(dir: string): Promise<Owner | null> {
           `allow it (chmod o+x ${up}), set DATA_DIR to a directory it can reach, or set DATABASE_URL`,
       );
     }
-    if (up === dirname(up)) break;
   }
   return owner;
 }
