@@ -50,20 +50,14 @@ describe('local state across restarts and crashes (e2e)', () => {
     p.child.kill(signal);
     return p.exited;
   };
+  // Every answer is checked against the committed spec, as the typed client does.
   const json = async (p: ServerProcess, path: string) => {
-    const res = await fetch(`${p.baseUrl}${path}`);
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    const r = await rawRequest(p.baseUrl, 'GET', path);
+    return { status: r.status, body: r.json<Record<string, unknown>>() };
   };
   const post = async (p: ServerProcess, path: string, body: unknown, method = 'POST') => {
-    const res = await fetch(`${p.baseUrl}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    return {
-      status: res.status,
-      body: (await res.json().catch(() => null)) as { status?: string },
-    };
+    const r = await rawRequest(p.baseUrl, method, path, JSON.stringify(body));
+    return { status: r.status, body: (r.text === '' ? null : r.json()) as { status?: string } };
   };
   const warnings = (p: ServerProcess) => p.logs.filter((l) => l.level >= 40).map((l) => l.msg);
 

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { chown, mkdir, mkdtemp, readFile, readlink, rename, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
+import { alive, runsNode } from '../common/processes';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 
@@ -274,7 +275,7 @@ async function stopOrphan(dir: string): Promise<void> {
   // Orphaned (its Beacon was killed, it was handed to init or a subreaper) or still a
   // running Beacon's child? Only an orphan is ours to stop.
   const parent = parentOf(pid);
-  if (parent !== null && parent !== 1 && isBeacon(parent)) {
+  if (parent !== null && parent !== 1 && runsNode(parent) === true) {
     throw new EmbeddedPostgresError(
       `${dir} is in use by a running Beacon (pid ${parent}): each instance needs its own DATA_DIR`,
     );
@@ -295,23 +296,6 @@ function parentOf(pid: number): number | null {
     return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
   } catch {
     return null; // not Linux: no way to tell, the pid file is trusted
-  }
-}
-
-function isBeacon(pid: number): boolean {
-  try {
-    return /node/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
+import { access, open, stat } from 'node:fs/promises';
 
 /** DATA_DIR is missing or unusable: the service must not start. */
 export class DataDirError extends Error {}
@@ -23,5 +23,15 @@ export async function checkDataDir(dir: string): Promise<void> {
     await access(dir, constants.R_OK | constants.W_OK | constants.X_OK);
   } catch {
     throw new DataDirError(`DATA_DIR "${dir}" is not writable: ${hint}`);
+  }
+}
+
+/** Makes a rename or a new file durable: the directory entry itself must reach the disk. */
+export async function syncDir(dir: string): Promise<void> {
+  const h = await open(dir, 'r');
+  try {
+    await h.sync();
+  } finally {
+    await h.close();
   }
 }

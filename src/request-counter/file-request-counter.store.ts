@@ -4,7 +4,7 @@ import { FileHandle, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Clock } from '../common/clock';
-import { DataDirError, checkDataDir } from '../common/data-dir';
+import { DataDirError, checkDataDir, syncDir } from '../common/data-dir';
 import { Entries, MAGIC, MAX_PAYLOAD, decodeLog, encodeFrame } from './counter-log';
 import { MillisecondWindow } from './ms-window';
 import { CounterStoreStats, RequestCounterStore } from './request-counter.store';
@@ -156,7 +156,7 @@ export class FileRequestCounterStore extends RequestCounterStore {
         await h.close();
       }
       await rename(tmp, path);
-      await fsyncDir(this.options.dir!);
+      await syncDir(this.options.dir!);
       await this.fh?.close().catch(() => undefined);
       this.fh = null;
       this.fh = await open(path, 'a');
@@ -279,15 +279,5 @@ export class FileRequestCounterStore extends RequestCounterStore {
       throw new DataDirError(`cannot move damaged ${path} aside: ${(err as Error).message}`);
     }
     this.log.warn(`${path}: ${why}; moved it to ${aside}`);
-  }
-}
-
-/** Makes a rename durable: the directory entry itself must reach the disk. */
-async function fsyncDir(dir: string): Promise<void> {
-  const h = await open(dir, 'r');
-  try {
-    await h.sync();
-  } finally {
-    await h.close();
   }
 }

@@ -16,8 +16,9 @@ import {
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Clock } from '../common/clock';
+import { syncDir } from '../common/data-dir';
 import { errorText } from '../common/error-text';
-import { FileSnapshots, syncDir } from './file-snapshots';
+import { FileSnapshots } from './file-snapshots';
 import { NotAppendedError } from './fold';
 import { BackendStatus, LogBackend, LogSink } from './log-backend';
 import { LOG_MAGIC, encodeFrame, hasMagic, scanFrames } from './log-frames';
@@ -55,8 +56,6 @@ export interface FileLogOptions {
   snapshots: boolean;
   /** A time-bounded fold (no snapshots): entries older than this are not replayed, and dropped. */
   keepMs?: number;
-  /** A segment past this size is closed and a new one begun. */
-  segmentBytes?: number;
   io?: FileIo;
 }
 
@@ -73,7 +72,8 @@ interface Segment {
 
 const SEGMENT = /^log-(\d{16})\.bin$/;
 const PROBE = Buffer.from('probe\n');
-const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
+/** A segment past this size is closed and a new one begun. */
+const SEGMENT_BYTES = 64 * 1024 * 1024;
 /** A time-bounded log keeps this much past its window, then drops whole segments. */
 const KEEP_GRACE_MS = 60_000;
 
@@ -108,7 +108,6 @@ export class FileLog implements LogBackend {
   private readonly logger: Logger;
   private readonly io: FileIo;
   private readonly snapshots: FileSnapshots;
-  private readonly segmentBytes: number;
   /** Serialises what spans an await: a synced append (syncMs 0), a roll, a snapshot. */
   private readonly mutex = new Mutex();
   private sink!: LogSink;
@@ -147,7 +146,6 @@ export class FileLog implements LogBackend {
     this.logger = new Logger(`StateLog:${opts.name}`);
     this.io = opts.io ?? new NodeFileIo();
     this.snapshots = new FileSnapshots(opts.dir);
-    this.segmentBytes = opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
   }
 
   async open(sink: LogSink): Promise<void> {
@@ -194,7 +192,7 @@ export class FileLog implements LogBackend {
         this.syncFailed(err);
         throw this.refused(err);
       }
-      if (this.current().bytes >= this.segmentBytes) this.rollQuietly();
+      if (this.current().bytes >= SEGMENT_BYTES) this.rollQuietly();
       return id;
     });
   }
@@ -275,7 +273,7 @@ export class FileLog implements LogBackend {
     if (seg.firstAt === -Infinity) seg.firstAt = at;
     this.dirty = true;
     this.wrote();
-    if (seg.bytes >= this.segmentBytes && this.opts.syncMs > 0) this.rollQuietly();
+    if (seg.bytes >= SEGMENT_BYTES && this.opts.syncMs > 0) this.rollQuietly();
     return { id: String(seq), offset };
   }
 

@@ -1,5 +1,6 @@
 import { open, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { syncDir } from '../common/data-dir';
 import { Frame, SNAPSHOT_MAGIC, encodeFrame, hasMagic, scanFrames } from './log-frames';
 
 const NAME = /^snapshot-(\d{16})\.bin$/;
@@ -83,15 +84,5 @@ export class FileSnapshots {
     for (const s of await this.list()) {
       if (s < seq) await rm(join(this.dir, snapshotName(s)), { force: true });
     }
-  }
-}
-
-/** Makes a rename or a new file durable: the directory entry itself must reach the disk. */
-export async function syncDir(dir: string): Promise<void> {
-  const h = await open(dir, 'r');
-  try {
-    await h.sync();
-  } finally {
-    await h.close();
   }
 }

@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataDirError, checkDataDir } from '../common/data-dir';
+import { alive, runsNode } from '../common/processes';
 
 /** Folders this process holds, so two apps in one process cannot share one either. */
 const held = new Set<string>();
@@ -68,16 +69,5 @@ function ownerOf(pidFile: string): number | null {
 
 /** The pid runs, and (where /proc tells) it is a node program, not a recycled pid. */
 function isRunningNode(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    // The program itself (argv[0]), not any argument that happens to contain "node".
-    const argv0 = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
-    return /(^|\/)node[^/]*$/.test(argv0);
-  } catch {
-    return true; // not Linux: trust the pid file
-  }
+  return alive(pid) && runsNode(pid) !== false;
 }
