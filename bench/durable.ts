@@ -12,7 +12,9 @@ import { InMemoryLatencyStore } from '../src/latency/in-memory-latency.store';
 import { SharedLatencyStore } from '../src/latency/shared-latency.store';
 import { InMemoryRocketsStore } from '../src/rockets/in-memory-rockets.store';
 import { SharedRocketsStore } from '../src/rockets/shared-rockets.store';
-import { loadEnvironment } from '../src/config/environment';
+import { settingsOf } from '../src/config/load-settings';
+import { StateSettings } from '../src/shared-state/state.settings';
+import { StreamSettings } from '../src/stream-analysis/stream-analysis.settings';
 import { InMemoryPostStore } from '../src/stream-analysis/in-memory-post.store';
 import { DIMENSIONS } from '../src/stream-analysis/post';
 import { SharedPostStore } from '../src/stream-analysis/shared-post.store';
@@ -243,7 +245,7 @@ export async function restartWithDayOfPosts(
   const store = await SharedPostStore.open(
     new InMemoryPostStore(5000, 10_000_000),
     state.state,
-    new StreamLeadership(loadEnvironment({}), state.state),
+    new StreamLeadership(settingsOf(StateSettings), settingsOf(StreamSettings), state.state),
     1000,
   );
   const stepMs = (dayMs - 120_000) / posts;

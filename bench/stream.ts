@@ -4,7 +4,8 @@
  * simulator over loopback.
  */
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { loadEnvironment } from '../src/config/environment';
+import { settingsOf } from '../src/config/load-settings';
+import { StreamSettings } from '../src/stream-analysis/stream-analysis.settings';
 import { startSimulator } from '../scripts/stream-simulator';
 import { FakeClock } from '../test/helpers/fake-clock';
 import { AnalysisService } from '../src/stream-analysis/analysis.service';
@@ -44,7 +45,7 @@ export async function historyQuery(): Promise<{
   (globalThis as { gc?: () => void }).gc?.();
   // Queries and the ingest loop go through the service, as requests and the consumer do.
   const clock = new FakeClock(start + posts * 10);
-  const service = new AnalysisService(store, clock, loadEnvironment({}));
+  const service = new AnalysisService(store, clock, settingsOf(StreamSettings));
   const lastDay = (d: number) => service.query(clock.now() - 86_400_000, clock.now(), d);
   // The first query pays for compiling the query path; a running server has done that.
   const c0 = performance.now();

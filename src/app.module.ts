@@ -7,7 +7,8 @@ import { CommonModule } from './common/common.module';
 import { ErrorFilter } from './common/error.filter';
 import { RateLimitModule } from './common/rate-limit.module';
 import { BeaconConfigModule } from './config/config.module';
-import { Environment } from './config/environment';
+import { CoreSettings } from './config/core.settings';
+import { HttpSettings } from './http/http.settings';
 import { HealthModule } from './health/health.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { LatencyModule } from './latency/latency.module';
@@ -29,10 +30,10 @@ export class AppModule {
       imports: [
         BeaconConfigModule.forRoot(env),
         LoggerModule.forRootAsync({
-          inject: [Environment],
-          useFactory: (config: Environment) => ({
+          inject: [CoreSettings, HttpSettings],
+          useFactory: (core: CoreSettings, http: HttpSettings) => ({
             pinoHttp: {
-              level: config.LOG_LEVEL,
+              level: core.LOG_LEVEL,
               quietReqLogger: true,
               // API keys never reach a log line.
               redact: {
@@ -46,7 +47,7 @@ export class AppModule {
             },
             // The per-request middleware (child logger, AsyncLocalStorage) costs a third
             // of a small request's time, so it is mounted only when requests are logged.
-            forRoutes: config.LOG_REQUESTS ? [{ path: '*path', method: RequestMethod.ALL }] : [],
+            forRoutes: http.LOG_REQUESTS ? [{ path: '*path', method: RequestMethod.ALL }] : [],
           }),
         }),
         ScheduleModule.forRoot(),

@@ -12,7 +12,7 @@ import {
 import { ApiKeys } from './common/api-keys';
 import { BeaconNestLogger } from './common/nest-logger';
 import { CheckedWsAdapter, originAllowed } from './common/ws-adapter';
-import { Environment } from './config/environment';
+import { HttpSettings } from './http/http.settings';
 import { buildOpenApiDocument } from './openapi/openapi-document';
 
 /**
@@ -21,15 +21,15 @@ import { buildOpenApiDocument } from './openapi/openapi-document';
  */
 export function configureApp(app: INestApplication): void {
   const express = app as NestExpressApplication;
-  const env = app.get(Environment);
+  const http = app.get(HttpSettings);
   express.useLogger(new BeaconNestLogger(app.get(Logger)));
   const keys = app.get(ApiKeys);
   if (keys.enabled) {
     app
       .get(Logger)
       .log(
-        `API keys on (${env.apiKeys.length}): writes and /ws need one` +
-          (env.API_KEYS_FOR_READS ? ', and reads too' : '; reads are open'),
+        `API keys on (${http.apiKeys.length}): writes and /ws need one` +
+          (http.API_KEYS_FOR_READS ? ', and reads too' : '; reads are open'),
         'ApiKeys',
       );
   }
@@ -37,18 +37,18 @@ export function configureApp(app: INestApplication): void {
   // then the body (JSON only, never for GET/HEAD/DELETE/OPTIONS) and its depth.
   express.use(
     requestGate({
-      headers: env.SECURITY_HEADERS ? securityHeaders() : [],
-      hosts: env.allowedHosts,
+      headers: http.SECURITY_HEADERS ? securityHeaders() : [],
+      hosts: http.allowedHosts,
       keys: keys.enabled ? keys : null,
-      bodyLimitBytes: env.bodyLimitBytes,
+      bodyLimitBytes: http.bodyLimitBytes,
     }),
   );
-  express.useBodyParser('json', { limit: env.bodyLimitBytes, type: parsesJsonBody });
-  express.use(jsonDepthLimit(env.BODY_MAX_DEPTH));
+  express.useBodyParser('json', { limit: http.bodyLimitBytes, type: parsesJsonBody });
+  express.use(jsonDepthLimit(http.BODY_MAX_DEPTH));
   const server = express.getHttpServer();
-  server.maxConnections = env.HTTP_MAX_CONNECTIONS;
-  server.headersTimeout = env.HTTP_HEADERS_TIMEOUT_MS;
-  server.requestTimeout = env.HTTP_REQUEST_TIMEOUT_MS;
+  server.maxConnections = http.HTTP_MAX_CONNECTIONS;
+  server.headersTimeout = http.HTTP_HEADERS_TIMEOUT_MS;
+  server.requestTimeout = http.HTTP_REQUEST_TIMEOUT_MS;
   express.disable('x-powered-by');
   // Express hashes every response body for a weak ETag. Nothing here is fetched
   // conditionally, and the hash was a fifth of a small POST's time and most of a large
@@ -56,17 +56,17 @@ export function configureApp(app: INestApplication): void {
   express.set('etag', false);
   app.useWebSocketAdapter(
     new CheckedWsAdapter(app, (req) => {
-      if (!hostAllowed(env.allowedHosts, req)) {
+      if (!hostAllowed(http.allowedHosts, req)) {
         return { status: 403, reason: 'Host not allowed (ALLOWED_HOSTS)' };
       }
       const refused = keys.webSocketRefusal(req);
       if (refused !== null) return { status: 401, reason: refused };
-      return originAllowed(env.corsOrigins, req.headers.origin)
+      return originAllowed(http.corsOrigins, req.headers.origin)
         ? null
         : { status: 403, reason: 'Origin not allowed (CORS_ORIGINS)' };
     }),
   );
-  const origins = env.corsOrigins;
+  const origins = http.corsOrigins;
   // Off unless configured: the dashboard on another origin is a deliberate opt-in.
   if (origins.length > 0) {
     express.enableCors({ origin: origins.includes('*') ? true : origins });

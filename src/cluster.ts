@@ -5,7 +5,9 @@ import pino from 'pino';
 import { EmbeddedPostgres, startEmbeddedPostgres } from './api-metrics/embedded-postgres';
 import { Backoff } from './common/backoff';
 import { EMBEDDED_DIR } from './api-metrics/sql-engine';
-import { Environment } from './config/environment';
+import { ApiMetricsSettings } from './api-metrics/api-metrics.settings';
+import { CoreSettings } from './config/core.settings';
+import { LoadedSettings } from './config/settings';
 
 /** How long the primary waits for a worker to stop gracefully before killing it. */
 const WORKER_STOP_MS = 30_000;
@@ -18,12 +20,14 @@ const WORKER_STOP_MS = 30_000;
  * replaced; SIGTERM or SIGINT stops the workers (each stops gracefully and logs its own
  * line), then the database, then logs one line and exits 0.
  */
-export async function runPrimary(env: Environment, log: pino.Logger): Promise<void> {
+export async function runPrimary(settings: LoadedSettings, log: pino.Logger): Promise<void> {
+  const core = settings.get(CoreSettings);
+  const apiMetrics = settings.get(ApiMetricsSettings);
   let database: EmbeddedPostgres | null = null;
   const workerEnv: Record<string, string> = {};
-  if (env.API_METRICS_ENABLED && !env.DATABASE_URL) {
+  if (apiMetrics.API_METRICS_ENABLED && !apiMetrics.DATABASE_URL) {
     database = await startEmbeddedPostgres({
-      dir: join(env.DATA_DIR, EMBEDDED_DIR),
+      dir: join(core.DATA_DIR, EMBEDDED_DIR),
       onLog: (line) => log.warn({ context: 'PostgreSQL' }, line),
     });
     workerEnv.DATABASE_URL = database.url;
@@ -61,14 +65,14 @@ export async function runPrimary(env: Environment, log: pino.Logger): Promise<vo
     const index = indexOf.get(worker);
     if (message?.beacon !== 'listening' || index === undefined || listening.has(index)) return;
     listening.add(index);
-    if (listening.size === env.WORKERS) {
+    if (listening.size === core.WORKERS) {
       log.info(
-        `Beacon cluster listening on http://${env.HOST}:${message.port} (${env.WORKERS} workers)`,
+        `Beacon cluster listening on http://${core.HOST}:${message.port} (${core.WORKERS} workers)`,
       );
     }
   });
-  for (let i = 0; i < env.WORKERS; i++) fork(i);
-  log.info(`Beacon cluster: starting ${env.WORKERS} workers on port ${env.PORT}`);
+  for (let i = 0; i < core.WORKERS; i++) fork(i);
+  log.info(`Beacon cluster: starting ${core.WORKERS} workers on port ${core.PORT}`);
 
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping) return;

@@ -11,7 +11,9 @@ import { runPrimary } from './cluster';
 import { configureApp } from './app.setup';
 import { BeaconNestLogger } from './common/nest-logger';
 import { ShutdownReport } from './common/shutdown-report';
-import { Environment, InvalidEnvironmentError, loadEnvironment } from './config/environment';
+import { CoreSettings } from './config/core.settings';
+import { loadSettings } from './config/load-settings';
+import { InvalidConfigurationError, LoadedSettings } from './config/settings';
 import { EmbeddedPostgresError } from './api-metrics/embedded-postgres';
 import { DataDirError } from './common/data-dir';
 
@@ -22,19 +24,20 @@ import { DataDirError } from './common/data-dir';
  * `Beacon stopped` line says what was flushed, exit 0.
  */
 async function main(): Promise<void> {
-  let env: Environment;
+  let settings: LoadedSettings;
   try {
     // Validated here first, so a bad setting is reported before Nest prints anything.
-    env = loadEnvironment(process.env);
+    settings = loadSettings(process.env);
   } catch (err) {
     return fatal(pino({ name: 'beacon' }), err);
   }
-  const root = pino({ level: env.LOG_LEVEL });
+  const core = settings.get(CoreSettings);
+  const root = pino({ level: core.LOG_LEVEL });
   process.on('uncaughtException', (err) => fatal(root, err));
   process.on('unhandledRejection', (err) => fatal(root, err));
-  if (env.WORKERS > 1 && cluster.isPrimary) {
+  if (core.WORKERS > 1 && cluster.isPrimary) {
     try {
-      return await runPrimary(env, root);
+      return await runPrimary(settings, root);
     } catch (err) {
       return fatal(root, err);
     }
@@ -46,13 +49,13 @@ async function main(): Promise<void> {
       abortOnError: false,
     });
     configureApp(app);
-    await app.listen(env.PORT, env.HOST);
+    await app.listen(core.PORT, core.HOST);
   } catch (err) {
     return fatal(root, err);
   }
   // The bound port, not the configured one: PORT=0 picks a free port (tests use this).
   const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
-  root.info(`Beacon listening on http://${env.HOST}:${port} (Swagger UI at /swagger)`);
+  root.info(`Beacon listening on http://${core.HOST}:${port} (Swagger UI at /swagger)`);
   // A cluster worker tells its primary, which says when every worker serves.
   if (cluster.isWorker) process.send?.({ beacon: 'listening', port });
 
@@ -83,7 +86,7 @@ async function main(): Promise<void> {
 }
 
 /** Errors whose message tells the operator what to fix; a stack would only hide it. */
-const OPERATOR_ERRORS = [InvalidEnvironmentError, DataDirError, EmbeddedPostgresError];
+const OPERATOR_ERRORS = [InvalidConfigurationError, DataDirError, EmbeddedPostgresError];
 
 function fatal(log: pino.Logger, err: unknown): void {
   const message = err instanceof Error ? err.message : String(err);

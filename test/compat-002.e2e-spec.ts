@@ -112,30 +112,31 @@ describe('seed-002 compatibility listener (e2e)', () => {
     client.ws.close();
   });
 
-  it('CORS for the dashboard origin (http://localhost:3000 by default), none for others', async () => {
-    const preflight = await fetch(`${compat}/metrics`, {
-      method: 'OPTIONS',
-      headers: {
-        origin: 'http://localhost:3000',
-        'access-control-request-method': 'GET',
-        'access-control-request-headers': 'content-type',
-      },
-    });
-    expect(preflight.status).toBe(204);
-    expect(preflight.headers.get('access-control-allow-origin')).toBe('http://localhost:3000');
-    expect(preflight.headers.get('access-control-allow-methods')).toContain('GET');
-    const allowed = await fetch(`${compat}/metrics`, {
-      headers: { origin: 'http://localhost:3000' },
-    });
-    expect(allowed.headers.get('access-control-allow-origin')).toBe('http://localhost:3000');
+  it('CORS for the dashboard origins (localhost:3000 and 127.0.0.1:3000 by default), none for others', async () => {
+    // The dashboard's dev server is opened as either name; both are its origin by default.
+    for (const origin of ['http://localhost:3000', 'http://127.0.0.1:3000']) {
+      const preflight = await fetch(`${compat}/metrics`, {
+        method: 'OPTIONS',
+        headers: {
+          origin,
+          'access-control-request-method': 'GET',
+          'access-control-request-headers': 'content-type',
+        },
+      });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get('access-control-allow-origin')).toBe(origin);
+      expect(preflight.headers.get('access-control-allow-methods')).toContain('GET');
+      const allowed = await fetch(`${compat}/metrics`, { headers: { origin } });
+      expect(allowed.headers.get('access-control-allow-origin')).toBe(origin);
+      const ok = await listen(`${compat.replace('http', 'ws')}/ws`, origin);
+      expect(ok.opened).toBe('open');
+      ok.ws.close();
+    }
     const foreign = await fetch(`${compat}/metrics`, { headers: { origin: 'http://evil.test' } });
     expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
-    expect((await listen(`${compat.replace('http', 'ws')}/ws`, 'http://evil.test')).opened).toBe(
-      403,
-    );
-    const ok = await listen(`${compat.replace('http', 'ws')}/ws`, 'http://localhost:3000');
-    expect(ok.opened).toBe('open');
-    ok.ws.close();
+    for (const origin of ['http://evil.test', 'http://127.0.0.1:3001', 'http://localhost']) {
+      expect((await listen(`${compat.replace('http', 'ws')}/ws`, origin)).opened).toBe(403);
+    }
     expect((await fetch(`${compat}/nothing`)).status).toBe(404);
   });
 

@@ -1,7 +1,7 @@
 import { OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
-import { Environment } from '../config/environment';
+import { ApiMetricsSettings } from './api-metrics.settings';
 import { CLOSE_POLICY, LiveFeed } from './live-feed';
 
 /**
@@ -12,11 +12,11 @@ import { CLOSE_POLICY, LiveFeed } from './live-feed';
 export class ApiMetricsGateway implements OnGatewayConnection {
   constructor(
     private readonly live: LiveFeed,
-    private readonly env: Environment,
+    private readonly config: ApiMetricsSettings,
   ) {}
 
   handleConnection(socket: WebSocket, request: IncomingMessage): void {
-    if (!this.env.API_METRICS_ENABLED) {
+    if (!this.config.API_METRICS_ENABLED) {
       socket.close(CLOSE_POLICY, 'api-metrics is disabled (API_METRICS_ENABLED=false)');
       return;
     }

@@ -1,4 +1,4 @@
-import { Environment } from '../config/environment';
+import { ApiMetricsSettings } from './api-metrics.settings';
 import { Injectable } from '@nestjs/common';
 import { HealthIndicator, ModuleHealth, healthy, shown } from '../common/health';
 import { ApiMetricsService } from './api-metrics.service';
@@ -22,7 +22,7 @@ export class ApiMetricsHealthIndicator extends HealthIndicator {
     private readonly live: LiveFeed,
     private readonly relay: LiveRelay,
     private readonly compat: Compat002Server,
-    private readonly env: Environment,
+    private readonly config: ApiMetricsSettings,
   ) {
     super();
   }
@@ -39,7 +39,7 @@ export class ApiMetricsHealthIndicator extends HealthIndicator {
         ...stats,
         lastError: shown(stats.lastError, detailed),
         // The queue is full: new records are dropped (counted in droppedQueueFull).
-        atLimit: stats.queued >= this.env.API_METRICS_QUEUE_MAX,
+        atLimit: stats.queued >= this.config.API_METRICS_QUEUE_MAX,
         udp: this.udp.stats(),
         websocket: { ...this.live.stats(), relay: this.relay.stats() },
         compat002: { port: this.compat.port },

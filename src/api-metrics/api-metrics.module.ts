@@ -1,7 +1,8 @@
 import { Logger, Module } from '@nestjs/common';
 import { ApiMetricsPrometheus } from './api-metrics.prometheus';
 import { Clock } from '../common/clock';
-import { Environment } from '../config/environment';
+import { CoreSettings } from '../config/core.settings';
+import { ApiMetricsSettings } from './api-metrics.settings';
 import { LatencyModule } from '../latency/latency.module';
 import { ApiMetricsController } from './api-metrics.controller';
 import { ApiMetricsGateway } from './api-metrics.gateway';
@@ -32,10 +33,10 @@ import { WriteQueue } from './write-queue';
     MetricsUdpListener,
     {
       provide: ApiMetricsStore,
-      useFactory: (env: Environment) => {
+      useFactory: (config: ApiMetricsSettings, core: CoreSettings) => {
         const logger = new Logger('PostgreSQL');
         const events: EngineOptions = {
-          readTimeoutMs: env.API_METRICS_QUERY_TIMEOUT_MS,
+          readTimeoutMs: config.API_METRICS_QUERY_TIMEOUT_MS,
           onIdleError: (err) => logger.warn(`idle connection lost: ${err.message}`),
           onServerLog: (line) => logger.warn(line),
           onServerStarted: (server) =>
@@ -44,16 +45,16 @@ import { WriteQueue } from './write-queue';
                 `${Math.round(server.startMs)} ms`,
             ),
         };
-        const connect = env.DATABASE_URL
-          ? async () => openPostgres(env.DATABASE_URL, events)
-          : () => openEmbedded(env.DATA_DIR, events);
-        return new SqlApiMetricsStore(connect, env.apiMetricsRetentionMs);
+        const connect = config.DATABASE_URL
+          ? async () => openPostgres(config.DATABASE_URL, events)
+          : () => openEmbedded(core.DATA_DIR, events);
+        return new SqlApiMetricsStore(connect, config.apiMetricsRetentionMs);
       },
-      inject: [Environment],
+      inject: [ApiMetricsSettings, CoreSettings],
     },
     {
       provide: WriteQueue,
-      useFactory: (store: ApiMetricsStore, clock: Clock, env: Environment) =>
+      useFactory: (store: ApiMetricsStore, clock: Clock, config: ApiMetricsSettings) =>
         new WriteQueue(
           async (batch) => {
             await store.open();
@@ -61,12 +62,12 @@ import { WriteQueue } from './write-queue';
           },
           clock,
           {
-            batchMax: env.API_METRICS_BATCH_MAX,
-            queueMax: env.API_METRICS_QUEUE_MAX,
-            backoffMaxMs: env.API_METRICS_BACKOFF_MAX_MS,
+            batchMax: config.API_METRICS_BATCH_MAX,
+            queueMax: config.API_METRICS_QUEUE_MAX,
+            backoffMaxMs: config.API_METRICS_BACKOFF_MAX_MS,
           },
         ),
-      inject: [ApiMetricsStore, Clock, Environment],
+      inject: [ApiMetricsStore, Clock, ApiMetricsSettings],
     },
   ],
   exports: [ApiMetricsHealthIndicator],

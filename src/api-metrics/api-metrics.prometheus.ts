@@ -1,6 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { PrometheusRegistry, perScrape } from '../common/prometheus';
-import { Environment } from '../config/environment';
+import { PrometheusSettings } from '../prometheus/prometheus.settings';
+import { StateSettings } from '../shared-state/state.settings';
 import { ApiMetricsService } from './api-metrics.service';
 import { LiveFeed } from './live-feed';
 import { LiveRelay } from './live-relay';
@@ -19,11 +20,12 @@ export class ApiMetricsPrometheus implements OnModuleInit {
     private readonly udp: MetricsUdpListener,
     private readonly live: LiveFeed,
     private readonly relay: LiveRelay,
-    private readonly env: Environment,
+    private readonly promConfig: PrometheusSettings,
+    private readonly stateConfig: StateSettings,
   ) {}
 
   onModuleInit(): void {
-    if (!this.env.PROMETHEUS_ENABLED || !this.metrics.enabled) return;
+    if (!this.promConfig.PROMETHEUS_ENABLED || !this.metrics.enabled) return;
     const p = this.prometheus;
     const udp = perScrape(() => this.udp.stats());
     const db = perScrape(() => this.metrics.stats());
@@ -124,7 +126,7 @@ export class ApiMetricsPrometheus implements OnModuleInit {
         ];
       },
     );
-    if (this.env.STATE_BACKEND !== 'redis') return;
+    if (this.stateConfig.STATE_BACKEND !== 'redis') return;
     p.counters(
       'beacon_websocket_relay_records_total',
       'Redis mode: live records relayed to other instances (sent), from them (received), lost to a Redis outage (dropped).',

@@ -1,7 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { addIntervalJob, removeIntervalJobs } from '../common/interval-job';
-import { Environment } from '../config/environment';
+import { ApiMetricsSettings } from './api-metrics.settings';
+import { CoreSettings } from '../config/core.settings';
 import { ApiMetricsService } from './api-metrics.service';
 import { WriteQueue } from './write-queue';
 
@@ -16,23 +17,24 @@ export class ApiMetricsScheduler implements OnApplicationBootstrap, OnModuleDest
     private readonly metrics: ApiMetricsService,
     private readonly queue: WriteQueue,
     private readonly registry: SchedulerRegistry,
-    private readonly env: Environment,
+    private readonly config: ApiMetricsSettings,
+    private readonly coreConfig: CoreSettings,
   ) {}
 
   onApplicationBootstrap(): void {
-    if (!this.env.JOBS_ENABLED || !this.env.API_METRICS_ENABLED) return;
+    if (!this.coreConfig.JOBS_ENABLED || !this.config.API_METRICS_ENABLED) return;
     const [flush, prune] = JOBS;
     addIntervalJob(
       this.registry,
       flush,
-      this.env.API_METRICS_FLUSH_MS,
+      this.config.API_METRICS_FLUSH_MS,
       () => this.queue.flush(),
       this.logger,
     );
     addIntervalJob(
       this.registry,
       prune,
-      this.env.API_METRICS_PRUNE_INTERVAL_MS,
+      this.config.API_METRICS_PRUNE_INTERVAL_MS,
       () => this.metrics.prune(),
       this.logger,
     );

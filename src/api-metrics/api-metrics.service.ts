@@ -3,7 +3,7 @@ import { Clock } from '../common/clock';
 import { InvalidArgumentError, NotFoundError, UnavailableError } from '../common/domain-errors';
 import { errorText } from '../common/error-text';
 import { ShutdownReport } from '../common/shutdown-report';
-import { Environment } from '../config/environment';
+import { ApiMetricsSettings } from './api-metrics.settings';
 import { LatencyService } from '../latency/latency.service';
 import { MAX_METRIC_ID_LENGTH } from '../latency/metric-id.pipe';
 import { msToNs } from '../latency/statsd';
@@ -65,13 +65,13 @@ export class ApiMetricsService implements OnModuleInit, OnApplicationShutdown {
     private readonly store: ApiMetricsStore,
     private readonly queue: WriteQueue,
     private readonly clock: Clock,
-    private readonly env: Environment,
+    private readonly config: ApiMetricsSettings,
     private readonly latency: LatencyService,
     private readonly live: LiveFeed,
     private readonly relay: LiveRelay,
     private readonly shutdown: ShutdownReport,
   ) {
-    this.enabled = env.API_METRICS_ENABLED;
+    this.enabled = config.API_METRICS_ENABLED;
   }
 
   async onModuleInit(): Promise<void> {
@@ -81,7 +81,7 @@ export class ApiMetricsService implements OnModuleInit, OnApplicationShutdown {
     } catch (err) {
       // The embedded engine failing is a broken DATA_DIR: say so at start-up. A server
       // may just be down: start anyway, queue, and let the writer keep trying.
-      if (!this.env.DATABASE_URL) throw err;
+      if (!this.config.DATABASE_URL) throw err;
       this.logger.warn(
         `PostgreSQL not reachable at start-up, records will queue: ${errorText(err)}`,
       );
@@ -92,7 +92,7 @@ export class ApiMetricsService implements OnModuleInit, OnApplicationShutdown {
   ingest(record: ApiMetricRecord): boolean {
     const now = this.clock.now();
     if (
-      record.timeMs < now - this.env.apiMetricsRetentionMs ||
+      record.timeMs < now - this.config.apiMetricsRetentionMs ||
       record.timeMs > now + MAX_FUTURE_MS
     ) {
       this.counts.outOfRange++;
@@ -109,7 +109,9 @@ export class ApiMetricsService implements OnModuleInit, OnApplicationShutdown {
     if (!this.enabled || this.info?.timescale) return 0;
     try {
       await this.open();
-      const n = await this.store.pruneOlderThan(this.clock.now() - this.env.apiMetricsRetentionMs);
+      const n = await this.store.pruneOlderThan(
+        this.clock.now() - this.config.apiMetricsRetentionMs,
+      );
       this.counts.pruned += n;
       return n;
     } catch (err) {
@@ -120,7 +122,7 @@ export class ApiMetricsService implements OnModuleInit, OnApplicationShutdown {
 
   async recent(minutes: number): Promise<{ metrics: RouteRecords[]; truncated: boolean }> {
     const { records, truncated } = await this.read((s) =>
-      s.recent(this.clock.now() - minutes * 60_000, this.env.API_METRICS_MAX_ROWS),
+      s.recent(this.clock.now() - minutes * 60_000, this.config.API_METRICS_MAX_ROWS),
     );
     const groups = new Map<string, RouteRecords>();
     for (let i = records.length - 1; i >= 0; i--) {
@@ -143,7 +145,7 @@ export class ApiMetricsService implements OnModuleInit, OnApplicationShutdown {
     const endSecond = Math.floor(this.clock.now() / 1000);
     const width = columns;
     const first = endSecond - width + 1;
-    const maxCells = this.env.API_METRICS_MAX_SERIES_CELLS;
+    const maxCells = this.config.API_METRICS_MAX_SERIES_CELLS;
     const cells = await this.read((s) =>
       s.slowestPerSecond(first * 1000, (endSecond + 1) * 1000, maxCells + 1),
     );
@@ -237,7 +239,7 @@ export class ApiMetricsService implements OnModuleInit, OnApplicationShutdown {
       if ((err as { code?: unknown }).code === QUERY_CANCELED) {
         // The database answered, just not in time: say so, not "unavailable".
         throw new UnavailableError(
-          `the query ran past API_METRICS_QUERY_TIMEOUT_MS (${this.env.API_METRICS_QUERY_TIMEOUT_MS} ms) ` +
+          `the query ran past API_METRICS_QUERY_TIMEOUT_MS (${this.config.API_METRICS_QUERY_TIMEOUT_MS} ms) ` +
             'and was cancelled: ask for a shorter window, or retry when the database is less busy',
           5,
         );

@@ -8,7 +8,9 @@ import { ApiKeys, chooseProtocol } from '../common/api-keys';
 import { DomainError, UnavailableError } from '../common/domain-errors';
 import { hostAllowed } from '../common/http-input';
 import { originAllowed } from '../common/ws-adapter';
-import { Environment } from '../config/environment';
+import { ApiMetricsSettings } from './api-metrics.settings';
+import { CoreSettings } from '../config/core.settings';
+import { HttpSettings } from '../http/http.settings';
 import { ApiMetricsService } from './api-metrics.service';
 import { LiveFeed, rfc3339Seconds } from './live-feed';
 
@@ -25,7 +27,7 @@ const DASHBOARD_SECONDS = 601;
  * - `/ws`: one JSON object per message, never an array, in the seed's shape; bounded like
  *   Beacon's `/ws` (a slow dashboard loses records, counted, and never slows the others).
  * - CORS (and the WebSocket Origin check) for COMPAT_002_CORS_ORIGINS, by default
- *   `http://localhost:3000`, where the dashboard's dev server runs.
+ *   `http://localhost:3000` and `http://127.0.0.1:3000`, where the dashboard's dev server runs.
  */
 @Injectable()
 export class Compat002Server implements OnModuleInit, OnApplicationShutdown {
@@ -34,7 +36,9 @@ export class Compat002Server implements OnModuleInit, OnApplicationShutdown {
   private wss: WebSocketServer | null = null;
 
   constructor(
-    private readonly env: Environment,
+    private readonly config: ApiMetricsSettings,
+    private readonly coreConfig: CoreSettings,
+    private readonly httpConfig: HttpSettings,
     private readonly metrics: ApiMetricsService,
     private readonly live: LiveFeed,
     private readonly keys: ApiKeys,
@@ -46,8 +50,8 @@ export class Compat002Server implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onModuleInit(): Promise<void> {
-    const port = this.env.compat002Port;
-    if (port === null || !this.env.API_METRICS_ENABLED) return;
+    const port = this.config.compat002Port;
+    if (port === null || !this.config.API_METRICS_ENABLED) return;
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: 1024,
@@ -57,10 +61,12 @@ export class Compat002Server implements OnModuleInit, OnApplicationShutdown {
     server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, this.env.HOST, () => resolve());
+      server.listen(port, this.coreConfig.HOST, () => resolve());
     });
     this.server = server;
-    this.logger.log(`seed-002 API (GET /metrics, /ws) on http://${this.env.HOST}:${this.port}`);
+    this.logger.log(
+      `seed-002 API (GET /metrics, /ws) on http://${this.coreConfig.HOST}:${this.port}`,
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -74,7 +80,7 @@ export class Compat002Server implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (!hostAllowed(this.env.allowedHosts, req)) {
+    if (!hostAllowed(this.httpConfig.allowedHosts, req)) {
       return this.error(res, 403, 'Host not allowed (ALLOWED_HOSTS)');
     }
     const origin = req.headers.origin;
@@ -130,7 +136,7 @@ export class Compat002Server implements OnModuleInit, OnApplicationShutdown {
       );
     };
     if (path !== '/ws') return refuse(404, 'not found');
-    if (!hostAllowed(this.env.allowedHosts, req)) {
+    if (!hostAllowed(this.httpConfig.allowedHosts, req)) {
       return refuse(403, 'Host not allowed (ALLOWED_HOSTS)');
     }
     if (!this.allowed(req.headers.origin))
@@ -147,7 +153,8 @@ export class Compat002Server implements OnModuleInit, OnApplicationShutdown {
     // An empty list would mean "no check" for the main port; here it means no browser at all.
     return (
       origin === undefined ||
-      (this.env.compat002Origins.length > 0 && originAllowed(this.env.compat002Origins, origin))
+      (this.config.compat002Origins.length > 0 &&
+        originAllowed(this.config.compat002Origins, origin))
     );
   }
 

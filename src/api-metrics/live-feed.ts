@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { WebSocket } from 'ws';
 import { Clock } from '../common/clock';
-import { Environment } from '../config/environment';
+import { ApiMetricsSettings } from './api-metrics.settings';
 import { ApiMetricRecord } from './api-metric';
 import { MAX_ROUTE_BYTES } from './metrics-datagram';
 
@@ -107,13 +107,13 @@ export class LiveFeed implements OnModuleDestroy {
   };
 
   constructor(
-    private readonly env: Environment,
+    private readonly config: ApiMetricsSettings,
     private readonly clock: Clock,
   ) {
     this.lastPingAt = clock.now();
     this.housekeeping = setInterval(
       () => this.keepHouse(),
-      Math.min(NOTICE_INTERVAL_MS, env.WS_PING_MS),
+      Math.min(NOTICE_INTERVAL_MS, config.WS_PING_MS),
     );
     this.housekeeping.unref();
   }
@@ -129,9 +129,12 @@ export class LiveFeed implements OnModuleDestroy {
       socket.close(CLOSE_POLICY, problem);
       return false;
     }
-    if (this.subscribers.size >= this.env.WS_MAX_CLIENTS) {
+    if (this.subscribers.size >= this.config.WS_MAX_CLIENTS) {
       this.counts.refusedFull++;
-      socket.close(CLOSE_TRY_LATER, `too many clients (WS_MAX_CLIENTS=${this.env.WS_MAX_CLIENTS})`);
+      socket.close(
+        CLOSE_TRY_LATER,
+        `too many clients (WS_MAX_CLIENTS=${this.config.WS_MAX_CLIENTS})`,
+      );
       return false;
     }
     const route = seed002 ? null : query.get('route');
@@ -199,7 +202,7 @@ export class LiveFeed implements OnModuleDestroy {
 
   private scheduleTick(): void {
     if (this.tickTimer) return;
-    const wait = Math.max(0, this.lastTickAt + this.env.WS_TICK_MS - this.clock.now());
+    const wait = Math.max(0, this.lastTickAt + this.config.WS_TICK_MS - this.clock.now());
     this.tickTimer = setTimeout(() => this.tick(), wait);
   }
 
@@ -225,7 +228,7 @@ export class LiveFeed implements OnModuleDestroy {
         if (sub.socket.readyState !== WebSocket.OPEN) continue;
         let sent = 0;
         for (; sent < payloads.length; sent++) {
-          if (sub.socket.bufferedAmount > this.env.WS_MAX_BUFFERED_BYTES) break;
+          if (sub.socket.bufferedAmount > this.config.WS_MAX_BUFFERED_BYTES) break;
           sub.socket.send(payloads[sent], { binary: false });
           this.counts.messages++;
           this.counts.delivered += perPayload;
@@ -242,7 +245,7 @@ export class LiveFeed implements OnModuleDestroy {
     sub.droppedSinceNotice += n;
     this.counts.dropped += n;
     sub.laggingSince ??= now;
-    if (now - sub.laggingSince > this.env.WS_MAX_LAG_MS) {
+    if (now - sub.laggingSince > this.config.WS_MAX_LAG_MS) {
       this.counts.closedSlow++;
       sub.socket.close(CLOSE_POLICY, 'too far behind: records were being dropped');
       // A client too slow to read a close frame must not hold its buffer forever.
@@ -257,7 +260,7 @@ export class LiveFeed implements OnModuleDestroy {
       if (
         sub.droppedSinceNotice > 0 &&
         now - sub.lastNoticeAt >= NOTICE_INTERVAL_MS &&
-        sub.socket.bufferedAmount <= this.env.WS_MAX_BUFFERED_BYTES
+        sub.socket.bufferedAmount <= this.config.WS_MAX_BUFFERED_BYTES
       ) {
         sub.socket.send(
           JSON.stringify({ type: 'dropped', count: sub.droppedSinceNotice, total: sub.dropped }),
@@ -266,7 +269,7 @@ export class LiveFeed implements OnModuleDestroy {
         sub.lastNoticeAt = now;
       }
     }
-    if (now - this.lastPingAt < this.env.WS_PING_MS) return;
+    if (now - this.lastPingAt < this.config.WS_PING_MS) return;
     this.lastPingAt = now;
     for (const [socket, sub] of this.subscribers) {
       if (!sub.answeredPing) {

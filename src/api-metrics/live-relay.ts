@@ -1,7 +1,8 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { errorText } from '../common/error-text';
-import { Environment } from '../config/environment';
+import { ApiMetricsSettings } from './api-metrics.settings';
+import { StateSettings } from '../shared-state/state.settings';
 import { connectRedis } from '../shared-state/redis';
 import { SharedState } from '../shared-state/shared-state';
 import { ApiMetricRecord } from './api-metric';
@@ -46,17 +47,18 @@ export class LiveRelay implements OnModuleInit, OnApplicationShutdown {
   private readonly counts = { sent: 0, received: 0, dropped: 0 };
 
   constructor(
-    private readonly env: Environment,
+    private readonly config: ApiMetricsSettings,
+    private readonly stateConfig: StateSettings,
     private readonly shared: SharedState,
     private readonly live: LiveFeed,
   ) {
-    this.enabled = shared.shared && env.API_METRICS_ENABLED;
-    this.channel = `${env.REDIS_PREFIX}:api-metrics:live`;
+    this.enabled = shared.shared && config.API_METRICS_ENABLED;
+    this.channel = `${stateConfig.REDIS_PREFIX}:api-metrics:live`;
   }
 
   async onModuleInit(): Promise<void> {
     if (!this.enabled) return;
-    const redis = { url: this.env.REDIS_URL, prefix: this.env.REDIS_PREFIX };
+    const redis = { url: this.stateConfig.REDIS_URL, prefix: this.stateConfig.REDIS_PREFIX };
     this.publisher = await connectRedis(redis, 'live-publish');
     this.subscriber = await connectRedis(redis, 'live-subscribe');
     // ioredis subscribes again by itself after a reconnect.

@@ -2,7 +2,8 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@ne
 import { createSocket, RemoteInfo, Socket } from 'node:dgram';
 import { Clock } from '../common/clock';
 import { bindUdp, closeUdp } from '../common/udp';
-import { Environment } from '../config/environment';
+import { ApiMetricsSettings } from './api-metrics.settings';
+import { CoreSettings } from '../config/core.settings';
 import { ApiMetricsService } from './api-metrics.service';
 import { DatagramType, decodeDatagram, encodeHeader, MalformedReason } from './metrics-datagram';
 import { SequenceStats, SequenceTracker } from './sequence-tracker';
@@ -45,14 +46,16 @@ export class MetricsUdpListener implements OnModuleInit, BeforeApplicationShutdo
 
   constructor(
     private readonly service: ApiMetricsService,
-    private readonly env: Environment,
+    private readonly config: ApiMetricsSettings,
+    private readonly coreConfig: CoreSettings,
     private readonly clock: Clock,
   ) {}
 
   async onModuleInit(): Promise<void> {
     // In a cluster (WORKERS) worker 0 alone takes datagrams: one sender, one tracker.
-    if (!this.env.API_METRICS_ENABLED || this.env.BEACON_WORKER_INDEX !== 0) return;
-    const { METRICS_UDP_HOST: host, METRICS_UDP_PORT: port, METRICS_UDP_RCVBUF: rcvbuf } = this.env;
+    if (!this.config.API_METRICS_ENABLED || this.coreConfig.BEACON_WORKER_INDEX !== 0) return;
+    const { METRICS_UDP_HOST: host, METRICS_UDP_PORT: port } = this.config;
+    const rcvbuf = this.coreConfig.METRICS_UDP_RCVBUF;
     this.socket = await bindUdp(
       host,
       port,
@@ -61,7 +64,7 @@ export class MetricsUdpListener implements OnModuleInit, BeforeApplicationShutdo
       this.logger,
     );
     this.logger.log(`api-metrics UDP listening on ${host}:${this.port}`);
-    if (this.env.metricsUpstream) this.dialUpstream(this.env.metricsUpstream);
+    if (this.config.metricsUpstream) this.dialUpstream(this.config.metricsUpstream);
   }
 
   /** The bound port (METRICS_UDP_PORT=0 picks one). */
@@ -97,9 +100,9 @@ export class MetricsUdpListener implements OnModuleInit, BeforeApplicationShutdo
       records: this.records,
       malformed: Object.fromEntries(this.malformed),
       sequence: this.tracker.snapshot(),
-      upstream: this.env.METRICS_UPSTREAM
+      upstream: this.config.METRICS_UPSTREAM
         ? {
-            address: this.env.METRICS_UPSTREAM,
+            address: this.config.METRICS_UPSTREAM,
             initsSent: this.initsSent,
             heartbeatsSent: this.heartbeatsSent,
             lastHeardAt:
@@ -118,7 +121,7 @@ export class MetricsUdpListener implements OnModuleInit, BeforeApplicationShutdo
   }
 
   private dialUpstream({ host, port }: { host: string; port: number }): void {
-    const address = this.env.METRICS_UPSTREAM;
+    const address = this.config.METRICS_UPSTREAM;
     const socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
     this.upstream = socket;
     // A connected UDP socket surfaces ICMP "port unreachable" as errors: log, keep trying.
@@ -127,7 +130,7 @@ export class MetricsUdpListener implements OnModuleInit, BeforeApplicationShutdo
     socket.connect(port, host, () => {
       this.logger.log(`api-metrics dialling upstream ${address}`);
       this.send(DatagramType.ConnectionInit);
-      const everyMs = this.env.METRICS_HEARTBEAT_S * 1000;
+      const everyMs = this.config.METRICS_HEARTBEAT_S * 1000;
       this.heartbeat = setInterval(() => {
         // Silent for three heartbeats: the server may have restarted and forgotten us.
         const silent = this.clock.now() - (this.lastHeardAt ?? 0) > 3 * everyMs;

@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
-import { Environment } from '../config/environment';
+import { HttpSettings } from '../http/http.settings';
+import { StateSettings } from '../shared-state/state.settings';
 import { SharedClock } from '../shared-state/shared-clock';
 import { ApiKeys } from './api-keys';
 import { Clock, MonotonicClock } from './clock';
@@ -12,16 +13,16 @@ import { ShutdownReport } from './shutdown-report';
     {
       provide: Clock,
       // Redis mode: every instance on one Redis keeps the same time.
-      useFactory: (env: Environment): Clock | Promise<Clock> =>
-        env.STATE_BACKEND === 'redis'
-          ? SharedClock.start({ url: env.REDIS_URL, prefix: env.REDIS_PREFIX })
+      useFactory: (state: StateSettings): Clock | Promise<Clock> =>
+        state.STATE_BACKEND === 'redis'
+          ? SharedClock.start({ url: state.REDIS_URL, prefix: state.REDIS_PREFIX })
           : new MonotonicClock(),
-      inject: [Environment],
+      inject: [StateSettings],
     },
     {
       provide: ApiKeys,
-      useFactory: (env: Environment) => new ApiKeys(env.apiKeys, env.API_KEYS_FOR_READS),
-      inject: [Environment],
+      useFactory: (http: HttpSettings) => new ApiKeys(http.apiKeys, http.API_KEYS_FOR_READS),
+      inject: [HttpSettings],
     },
     ShutdownReport,
     PrometheusRegistry,

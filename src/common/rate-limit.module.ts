@@ -8,7 +8,7 @@ import {
   getOptionsToken,
   getStorageToken,
 } from '@nestjs/throttler';
-import { Environment } from '../config/environment';
+import { HttpSettings } from '../http/http.settings';
 
 const MINUTE_MS = 60_000;
 
@@ -22,26 +22,26 @@ const MINUTE_MS = 60_000;
 @Module({
   imports: [
     ThrottlerModule.forRootAsync({
-      inject: [Environment],
-      useFactory: (env: Environment): ThrottlerModuleOptions => ({
-        throttlers: [{ ttl: MINUTE_MS, limit: Math.max(1, env.RATE_LIMIT_PER_MINUTE) }],
+      inject: [HttpSettings],
+      useFactory: (http: HttpSettings): ThrottlerModuleOptions => ({
+        throttlers: [{ ttl: MINUTE_MS, limit: Math.max(1, http.RATE_LIMIT_PER_MINUTE) }],
         // One budget per client, not one per route.
         generateKey: (_context, tracker) => tracker,
-        errorMessage: `Too many requests: RATE_LIMIT_PER_MINUTE allows ${env.RATE_LIMIT_PER_MINUTE} a minute per client; retry after the Retry-After seconds`,
+        errorMessage: `Too many requests: RATE_LIMIT_PER_MINUTE allows ${http.RATE_LIMIT_PER_MINUTE} a minute per client; retry after the Retry-After seconds`,
       }),
     }),
   ],
   providers: [
     {
       provide: APP_GUARD,
-      inject: [Environment, getOptionsToken(), getStorageToken(), Reflector],
+      inject: [HttpSettings, getOptionsToken(), getStorageToken(), Reflector],
       useFactory: (
-        env: Environment,
+        http: HttpSettings,
         options: ThrottlerModuleOptions,
         storage: ThrottlerStorage,
         reflector: Reflector,
       ): CanActivate =>
-        env.RATE_LIMIT_PER_MINUTE > 0
+        http.RATE_LIMIT_PER_MINUTE > 0
           ? new ThrottlerGuard(options, storage, reflector)
           : { canActivate: () => true },
     },

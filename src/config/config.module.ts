@@ -1,37 +1,23 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import { ConfigModule, ConfigService } from '@nestjs/config';
-import { Environment, loadEnvironment } from './environment';
-
-const KEY = 'beacon';
+import { loadSettings } from './load-settings';
 
 /**
- * Wraps @nestjs/config so that the environment is read from an explicit source
- * (`process.env` in production, a literal in tests) and validated once. The validated
- * object is stored under one key, so @nestjs/config never copies defaults back into
- * `process.env` and test apps built in one process cannot leak settings into each other.
+ * Validates every module's settings once, from an explicit source (`process.env` in
+ * production, a literal in tests, so that apps built in one test process never share
+ * configuration), and provides each group under its class: a module's constructor asks
+ * for `LatencySettings`, `HttpSettings`… and gets only that slice, typed and validated.
  */
 @Global()
 @Module({})
 export class BeaconConfigModule {
   static forRoot(source: Record<string, unknown> = process.env): DynamicModule {
+    const providers = loadSettings(source)
+      .entries()
+      .map(([cls, settings]) => ({ provide: cls, useValue: settings }));
     return {
       module: BeaconConfigModule,
-      imports: [
-        ConfigModule.forRoot({
-          ignoreEnvFile: true,
-          ignoreEnvVars: true,
-          skipProcessEnv: true,
-          validate: () => ({ [KEY]: loadEnvironment(source) }),
-        }),
-      ],
-      providers: [
-        {
-          provide: Environment,
-          useFactory: (config: ConfigService) => config.getOrThrow<Environment>(KEY),
-          inject: [ConfigService],
-        },
-      ],
-      exports: [Environment],
+      providers,
+      exports: providers.map((p) => p.provide),
     };
   }
 }

@@ -12,7 +12,7 @@ import type { Response } from 'express';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NotFoundError } from '../common/domain-errors';
-import { Environment } from '../config/environment';
+import { HttpSettings } from '../http/http.settings';
 import { DIMENSIONS } from '../stream-analysis/post';
 
 /** The page's files, read once: the page itself and uPlot from node_modules. */
@@ -39,10 +39,10 @@ export class DashboardController {
    */
   private readonly page: string;
 
-  constructor(env: Environment) {
+  constructor(http: HttpSettings) {
     this.page = readFileSync(join(__dirname, 'page', 'index.html'), 'utf8')
       .replace('{{DIMENSIONS}}', DIMENSIONS.join(','))
-      .replace('{{KEYS}}', env.apiKeys.length > 0 ? 'on' : 'off');
+      .replace('{{KEYS}}', http.apiKeys.length > 0 ? 'on' : 'off');
   }
 
   private readonly assets = new Map(

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicator, ModuleHealth } from '../common/health';
-import { Environment } from '../config/environment';
+import { LatencySettings } from './latency.settings';
 import { LatencyService } from './latency.service';
 import { StatsdListener } from './statsd.listener';
 
@@ -16,7 +16,7 @@ export class LatencyHealthIndicator extends HealthIndicator {
 
   constructor(
     private readonly latency: LatencyService,
-    private readonly env: Environment,
+    private readonly config: LatencySettings,
     private readonly statsd: StatsdListener,
   ) {
     super();
@@ -24,9 +24,9 @@ export class LatencyHealthIndicator extends HealthIndicator {
 
   async check(): Promise<ModuleHealth> {
     const usage = await this.latency.usage();
-    const { LATENCY_MAX_METRICS: maxMetrics, LATENCY_MAX_TOTAL_SAMPLES: budget } = this.env;
+    const { LATENCY_MAX_METRICS: maxMetrics, LATENCY_MAX_TOTAL_SAMPLES: budget } = this.config;
     const atMetricLimit = usage.metrics >= maxMetrics;
-    const atSampleBudget = usage.reservedSamples + this.env.LATENCY_MAX_SAMPLES > budget;
+    const atSampleBudget = usage.reservedSamples + this.config.LATENCY_MAX_SAMPLES > budget;
     const problems: string[] = [];
     if (atMetricLimit) {
       problems.push(`${usage.metrics} metrics, the LATENCY_MAX_METRICS limit: new metrics get 409`);
@@ -50,7 +50,7 @@ export class LatencyHealthIndicator extends HealthIndicator {
         bytes: usage.bytes,
         expiredIdle: usage.expiredIdle,
         refusedAtLimit: usage.refusedAtLimit,
-        statsd: this.env.STATSD_ENABLED ? this.statsd.stats() : { enabled: false },
+        statsd: this.config.STATSD_ENABLED ? this.statsd.stats() : { enabled: false },
       },
     };
   }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { LatencyPrometheus } from './latency.prometheus';
-import { Environment } from '../config/environment';
+import { StateSettings } from '../shared-state/state.settings';
+import { LatencySettings } from './latency.settings';
 import { InMemoryLatencyStore } from './in-memory-latency.store';
 import { LatencyController } from './latency.controller';
 import { LatencyHealthIndicator } from './latency.health';
@@ -21,17 +22,21 @@ import { StatsdListener } from './statsd.listener';
     StatsdListener,
     {
       provide: LatencyStore,
-      useFactory: (env: Environment, shared: SharedState): LatencyStore | Promise<LatencyStore> => {
+      useFactory: (
+        config: LatencySettings,
+        state: StateSettings,
+        shared: SharedState,
+      ): LatencyStore | Promise<LatencyStore> => {
         const local = new InMemoryLatencyStore({
-          defaults: { windowMs: env.LATENCY_WINDOW_MS, maxSamples: env.LATENCY_MAX_SAMPLES },
-          maxMetrics: env.LATENCY_MAX_METRICS,
-          maxTotalSamples: env.LATENCY_MAX_TOTAL_SAMPLES,
+          defaults: { windowMs: config.LATENCY_WINDOW_MS, maxSamples: config.LATENCY_MAX_SAMPLES },
+          maxMetrics: config.LATENCY_MAX_METRICS,
+          maxTotalSamples: config.LATENCY_MAX_TOTAL_SAMPLES,
         });
         return shared.logged
-          ? SharedLatencyStore.open(local, shared, env.SHARED_SNAPSHOT_INTERVAL_MS)
+          ? SharedLatencyStore.open(local, shared, state.SHARED_SNAPSHOT_INTERVAL_MS)
           : local;
       },
-      inject: [Environment, SharedState],
+      inject: [LatencySettings, StateSettings, SharedState],
     },
   ],
   exports: [LatencyService, LatencyHealthIndicator],

@@ -1,6 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { PrometheusRegistry, perScrape } from '../common/prometheus';
-import { Environment } from '../config/environment';
+import { LatencySettings } from './latency.settings';
+import { PrometheusSettings } from '../prometheus/prometheus.settings';
 import { UNSUPPORTED_KINDS } from './statsd';
 import { LatencyService } from './latency.service';
 import { StatsdListener } from './statsd.listener';
@@ -18,14 +19,15 @@ export class LatencyPrometheus implements OnModuleInit {
     private readonly prometheus: PrometheusRegistry,
     private readonly latency: LatencyService,
     private readonly statsd: StatsdListener,
-    private readonly env: Environment,
+    private readonly config: LatencySettings,
+    private readonly promConfig: PrometheusSettings,
   ) {}
 
   onModuleInit(): void {
-    if (!this.env.PROMETHEUS_ENABLED) return;
+    if (!this.promConfig.PROMETHEUS_ENABLED) return;
     const p = this.prometheus;
     const usage = perScrape(() => this.latency.usage());
-    const max = this.env.PROMETHEUS_MAX_LATENCY_METRICS;
+    const max = this.promConfig.PROMETHEUS_MAX_LATENCY_METRICS;
     p.gauge(
       'beacon_latency_metrics',
       'Latency metrics that exist.',
@@ -75,7 +77,7 @@ export class LatencyPrometheus implements OnModuleInit {
           count: m.count,
         })),
     );
-    if (!this.env.STATSD_ENABLED) return;
+    if (!this.config.STATSD_ENABLED) return;
     const stats = perScrape(() => this.statsd.stats());
     p.counter(
       'beacon_statsd_datagrams_received_total',

@@ -1,7 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { addIntervalJob, removeIntervalJobs } from '../common/interval-job';
-import { Environment } from '../config/environment';
+import { CoreSettings } from '../config/core.settings';
+import { LatencySettings } from './latency.settings';
 import { LatencyService } from './latency.service';
 
 const JOB = 'latency-prune';
@@ -17,15 +18,16 @@ export class LatencyScheduler implements OnApplicationBootstrap, OnModuleDestroy
   constructor(
     private readonly service: LatencyService,
     private readonly registry: SchedulerRegistry,
-    private readonly env: Environment,
+    private readonly coreConfig: CoreSettings,
+    private readonly config: LatencySettings,
   ) {}
 
   onApplicationBootstrap(): void {
-    if (!this.env.JOBS_ENABLED) return;
+    if (!this.coreConfig.JOBS_ENABLED) return;
     addIntervalJob(
       this.registry,
       JOB,
-      this.env.LATENCY_PRUNE_INTERVAL_MS,
+      this.config.LATENCY_PRUNE_INTERVAL_MS,
       async () => {
         await this.service.expireIdle();
         return this.service.pruneExpired();

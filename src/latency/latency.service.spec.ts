@@ -1,6 +1,7 @@
 import { FakeClock } from '../../test/helpers/fake-clock';
 import { InvalidArgumentError, NotFoundError } from '../common/domain-errors';
-import { loadEnvironment } from '../config/environment';
+import { settingsOf } from '../config/load-settings';
+import { LatencySettings } from './latency.settings';
 import { InMemoryLatencyStore } from './in-memory-latency.store';
 import { LatencyService } from './latency.service';
 
@@ -10,7 +11,7 @@ describe('LatencyService', () => {
 
   beforeEach(() => {
     clock = new FakeClock(1_000_000);
-    const env = loadEnvironment({ LATENCY_MAX_WINDOW_MS: '120000' });
+    const env = settingsOf(LatencySettings, { LATENCY_MAX_WINDOW_MS: '120000' });
     const store = new InMemoryLatencyStore({
       defaults: { windowMs: env.LATENCY_WINDOW_MS, maxSamples: env.LATENCY_MAX_SAMPLES },
       maxMetrics: env.LATENCY_MAX_METRICS,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { InvalidArgumentError, NotFoundError } from '../common/domain-errors';
-import { Environment } from '../config/environment';
+import { LatencySettings } from './latency.settings';
 import { LatencyStore, LatencyUsage, MetricConfig, MetricState } from './latency.store';
 
 /** The percentiles every snapshot carries, as the seed defines them. */
@@ -25,7 +25,7 @@ export class LatencyService {
   constructor(
     private readonly store: LatencyStore,
     private readonly clock: Clock,
-    private readonly env: Environment,
+    private readonly config: LatencySettings,
   ) {}
 
   async record(id: string, latenciesNs: readonly number[]): Promise<number> {
@@ -49,17 +49,17 @@ export class LatencyService {
     id: string,
     changes: Partial<MetricConfig>,
   ): Promise<{ created: boolean; snapshot: LatencySnapshot }> {
-    if (changes.windowMs !== undefined && changes.windowMs > this.env.LATENCY_MAX_WINDOW_MS) {
+    if (changes.windowMs !== undefined && changes.windowMs > this.config.LATENCY_MAX_WINDOW_MS) {
       throw new InvalidArgumentError(
-        `window_ms must not exceed ${this.env.LATENCY_MAX_WINDOW_MS} (LATENCY_MAX_WINDOW_MS)`,
+        `window_ms must not exceed ${this.config.LATENCY_MAX_WINDOW_MS} (LATENCY_MAX_WINDOW_MS)`,
       );
     }
     if (
       changes.maxSamples !== undefined &&
-      changes.maxSamples > this.env.LATENCY_MAX_SAMPLES_LIMIT
+      changes.maxSamples > this.config.LATENCY_MAX_SAMPLES_LIMIT
     ) {
       throw new InvalidArgumentError(
-        `max_samples must not exceed ${this.env.LATENCY_MAX_SAMPLES_LIMIT} (LATENCY_MAX_SAMPLES_LIMIT)`,
+        `max_samples must not exceed ${this.config.LATENCY_MAX_SAMPLES_LIMIT} (LATENCY_MAX_SAMPLES_LIMIT)`,
       );
     }
     const { created } = await this.store.configure(id, changes, this.clock.now());
@@ -77,7 +77,7 @@ export class LatencyService {
   /** Evicts expired samples everywhere; the scheduled job calls this. */
   /** LATENCY_IDLE_EXPIRY_MS: removes implicit metrics idle that long (0 = never). */
   expireIdle(): Promise<number> {
-    const idleMs = this.env.LATENCY_IDLE_EXPIRY_MS;
+    const idleMs = this.config.LATENCY_IDLE_EXPIRY_MS;
     return idleMs > 0 ? this.store.expireIdle(this.clock.now(), idleMs) : Promise.resolve(0);
   }
 

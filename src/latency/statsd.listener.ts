@@ -1,7 +1,8 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Socket } from 'node:dgram';
 import { bindUdp, closeUdp } from '../common/udp';
-import { Environment } from '../config/environment';
+import { CoreSettings } from '../config/core.settings';
+import { LatencySettings } from './latency.settings';
 import { LatencyService } from './latency.service';
 import { UNSUPPORTED_KINDS, UnsupportedKind, parseStatsd } from './statsd';
 
@@ -35,12 +36,14 @@ export class StatsdListener implements OnModuleInit, BeforeApplicationShutdown {
 
   constructor(
     private readonly latency: LatencyService,
-    private readonly env: Environment,
+    private readonly coreConfig: CoreSettings,
+    private readonly config: LatencySettings,
   ) {}
 
   async onModuleInit(): Promise<void> {
-    if (!this.env.STATSD_ENABLED || this.env.BEACON_WORKER_INDEX !== 0) return;
-    const { STATSD_UDP_HOST: host, STATSD_UDP_PORT: port, METRICS_UDP_RCVBUF: rcvbuf } = this.env;
+    if (!this.config.STATSD_ENABLED || this.coreConfig.BEACON_WORKER_INDEX !== 0) return;
+    const { STATSD_UDP_HOST: host, STATSD_UDP_PORT: port } = this.config;
+    const rcvbuf = this.coreConfig.METRICS_UDP_RCVBUF;
     this.socket = await bindUdp(host, port, rcvbuf, (msg) => this.receive(msg), this.logger);
     this.logger.log(`StatsD timers on UDP ${host}:${this.port}`);
   }

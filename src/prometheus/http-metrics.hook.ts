@@ -4,7 +4,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { Histogram } from 'prom-client';
 import { PrometheusRegistry } from '../common/prometheus';
-import { Environment } from '../config/environment';
+import { PrometheusSettings } from './prometheus.settings';
 
 /** Seconds: from a cached GET (~0.1 ms) to a live /analysis wait (minutes). */
 const BUCKETS = [
@@ -25,12 +25,12 @@ export class HttpMetricsHook implements OnApplicationBootstrap {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly prometheus: PrometheusRegistry,
-    private readonly env: Environment,
+    private readonly config: PrometheusSettings,
   ) {}
 
   onApplicationBootstrap(): void {
     const server = this.adapterHost.httpAdapter?.getHttpServer() as Server | undefined;
-    if (!this.env.PROMETHEUS_ENABLED || !server) return;
+    if (!this.config.PROMETHEUS_ENABLED || !server) return;
     const histogram = new Histogram({
       name: 'beacon_http_request_duration_seconds',
       help: 'HTTP responses by method, route template and status code, and how long they took; _count is the number of requests.',

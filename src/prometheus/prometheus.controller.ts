@@ -10,7 +10,7 @@ import { jsonErrorResponse } from '../common/error-response.dto';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { NotFoundError } from '../common/domain-errors';
 import { PrometheusRegistry } from '../common/prometheus';
-import { Environment } from '../config/environment';
+import { PrometheusSettings } from './prometheus.settings';
 
 const EXAMPLE = [
   '# HELP beacon_latency_seconds P50, P95 and P99 of each metric over its sliding window, in seconds.',
@@ -26,10 +26,10 @@ const EXAMPLE = [
 export class PrometheusController {
   constructor(
     private readonly prometheus: PrometheusRegistry,
-    private readonly env: Environment,
+    private readonly config: PrometheusSettings,
   ) {
     // Process and Node runtime series (CPU, memory, event loop lag, GC, handles).
-    if (!env.PROMETHEUS_ENABLED) return;
+    if (!config.PROMETHEUS_ENABLED) return;
     collectDefaultMetrics({ register: prometheus.registry });
     // Gauges named like counters, which `promtool check metrics` rejects; the same
     // figures by type (`nodejs_active_handles{type=…}` …) stay, and sum to these.
@@ -63,7 +63,7 @@ export class PrometheusController {
     ),
   )
   async scrape(): Promise<string> {
-    if (!this.env.PROMETHEUS_ENABLED) {
+    if (!this.config.PROMETHEUS_ENABLED) {
       throw new NotFoundError('The Prometheus exposition is off (PROMETHEUS_ENABLED=false)');
     }
     return this.prometheus.registry.metrics();

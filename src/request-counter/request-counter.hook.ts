@@ -1,7 +1,7 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { Server } from 'node:http';
-import { Environment } from '../config/environment';
+import { RequestCounterSettings } from './request-counter.settings';
 import { RequestCounterService } from './request-counter.service';
 
 /**
@@ -14,12 +14,12 @@ export class RequestCounterHook implements OnApplicationBootstrap {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly counter: RequestCounterService,
-    private readonly env: Environment,
+    private readonly config: RequestCounterSettings,
   ) {}
 
   onApplicationBootstrap(): void {
     const server = this.adapterHost.httpAdapter?.getHttpServer() as Server | undefined;
-    if (!this.env.COUNTER_ENABLED || !server) return;
+    if (!this.config.COUNTER_ENABLED || !server) return;
     const hit = () => this.counter.hit();
     server.prependListener('request', hit);
     countUpgrades(server, hit);

@@ -1,7 +1,8 @@
 import { Logger, Module } from '@nestjs/common';
 import { RequestCounterPrometheus } from './request-counter.prometheus';
 import { Clock } from '../common/clock';
-import { Environment } from '../config/environment';
+import { CoreSettings } from '../config/core.settings';
+import { RequestCounterSettings } from './request-counter.settings';
 import { FileRequestCounterStore } from './file-request-counter.store';
 import { RequestCounterController } from './request-counter.controller';
 import { RequestCounterHealthIndicator } from './request-counter.health';
@@ -24,22 +25,23 @@ import { SharedState } from '../shared-state/shared-state';
       provide: RequestCounterStore,
       // Disabled, the counter keeps no file and touches no disk. Redis mode: a shared log.
       useFactory: (
-        env: Environment,
+        config: RequestCounterSettings,
+        core: CoreSettings,
         clock: Clock,
         shared: SharedState,
       ): Promise<RequestCounterStore> => {
-        const windowMs = env.COUNTER_WINDOW_SECONDS * 1000;
-        if (shared.shared && env.COUNTER_ENABLED) {
+        const windowMs = config.COUNTER_WINDOW_SECONDS * 1000;
+        if (shared.shared && config.COUNTER_ENABLED) {
           return SharedRequestCounterStore.open(windowMs, clock, shared);
         }
         return FileRequestCounterStore.open({
-          dir: env.COUNTER_ENABLED ? env.DATA_DIR : null,
+          dir: config.COUNTER_ENABLED ? core.DATA_DIR : null,
           windowMs,
           clock,
           logger: new Logger('RequestCounter'),
         });
       },
-      inject: [Environment, Clock, SharedState],
+      inject: [RequestCounterSettings, CoreSettings, Clock, SharedState],
     },
   ],
   exports: [RequestCounterHealthIndicator],

@@ -1,6 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { PrometheusRegistry, perScrape } from '../common/prometheus';
-import { Environment } from '../config/environment';
+import { PrometheusSettings } from '../prometheus/prometheus.settings';
+import { RequestCounterSettings } from './request-counter.settings';
 import { RequestCounterService } from './request-counter.service';
 
 /** The request counter's series: its answer, and how its persistence is doing. */
@@ -9,16 +10,17 @@ export class RequestCounterPrometheus implements OnModuleInit {
   constructor(
     private readonly prometheus: PrometheusRegistry,
     private readonly counter: RequestCounterService,
-    private readonly env: Environment,
+    private readonly promConfig: PrometheusSettings,
+    private readonly config: RequestCounterSettings,
   ) {}
 
   onModuleInit(): void {
-    if (!this.env.PROMETHEUS_ENABLED || !this.env.COUNTER_ENABLED) return;
+    if (!this.promConfig.PROMETHEUS_ENABLED || !this.config.COUNTER_ENABLED) return;
     const p = this.prometheus;
     const stats = perScrape(() => this.counter.stats());
     p.gauge(
       'beacon_recent_requests',
-      `Requests received in the last COUNTER_WINDOW_SECONDS (${this.env.COUNTER_WINDOW_SECONDS} s), what GET /counter answers.`,
+      `Requests received in the last COUNTER_WINDOW_SECONDS (${this.config.COUNTER_WINDOW_SECONDS} s), what GET /counter answers.`,
       () => this.counter.read().count,
     );
     p.counter(

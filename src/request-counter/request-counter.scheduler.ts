@@ -1,7 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { addIntervalJob, removeIntervalJobs } from '../common/interval-job';
-import { Environment } from '../config/environment';
+import { CoreSettings } from '../config/core.settings';
+import { RequestCounterSettings } from './request-counter.settings';
 import { RequestCounterService } from './request-counter.service';
 
 const JOB = 'request-counter-flush';
@@ -14,15 +15,16 @@ export class RequestCounterScheduler implements OnApplicationBootstrap, OnModule
   constructor(
     private readonly counter: RequestCounterService,
     private readonly registry: SchedulerRegistry,
-    private readonly env: Environment,
+    private readonly coreConfig: CoreSettings,
+    private readonly config: RequestCounterSettings,
   ) {}
 
   onApplicationBootstrap(): void {
-    if (!this.env.JOBS_ENABLED || !this.env.COUNTER_ENABLED) return;
+    if (!this.coreConfig.JOBS_ENABLED || !this.config.COUNTER_ENABLED) return;
     addIntervalJob(
       this.registry,
       JOB,
-      this.env.COUNTER_FLUSH_MS,
+      this.config.COUNTER_FLUSH_MS,
       () => this.counter.flush(),
       this.logger,
     );

@@ -2,7 +2,7 @@ import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { NotFoundError } from '../common/domain-errors';
 import { ShutdownReport } from '../common/shutdown-report';
-import { Environment } from '../config/environment';
+import { RequestCounterSettings } from './request-counter.settings';
 import { CounterStoreStats, RequestCounterStore } from './request-counter.store';
 
 export interface CounterReading {
@@ -18,11 +18,11 @@ export class RequestCounterService implements OnApplicationShutdown {
   constructor(
     private readonly store: RequestCounterStore,
     private readonly clock: Clock,
-    env: Environment,
+    config: RequestCounterSettings,
     private readonly shutdown: ShutdownReport,
   ) {
-    this.enabled = env.COUNTER_ENABLED;
-    this.windowSeconds = env.COUNTER_WINDOW_SECONDS;
+    this.enabled = config.COUNTER_ENABLED;
+    this.windowSeconds = config.COUNTER_WINDOW_SECONDS;
   }
 
   /** Called for every HTTP request, before routing. */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicator, ModuleHealth } from '../common/health';
-import { Environment } from '../config/environment';
+import { RocketsSettings } from './rockets.settings';
 import { RocketsService } from './rockets.service';
 
 /**
@@ -15,7 +15,7 @@ export class RocketsHealthIndicator extends HealthIndicator {
 
   constructor(
     private readonly rockets: RocketsService,
-    private readonly env: Environment,
+    private readonly config: RocketsSettings,
   ) {
     super();
   }
@@ -23,12 +23,12 @@ export class RocketsHealthIndicator extends HealthIndicator {
   async check(): Promise<ModuleHealth> {
     const stats = await this.rockets.stats();
     const problems: string[] = [];
-    if (stats.channels >= this.env.ROCKETS_MAX_CHANNELS) {
+    if (stats.channels >= this.config.ROCKETS_MAX_CHANNELS) {
       problems.push(
         `${stats.channels} rockets, the ROCKETS_MAX_CHANNELS limit: messages for new rockets get 503`,
       );
     }
-    if (stats.buffered >= this.env.ROCKETS_MAX_BUFFERED) {
+    if (stats.buffered >= this.config.ROCKETS_MAX_BUFFERED) {
       problems.push(
         `${stats.buffered} out-of-order messages buffered, the ROCKETS_MAX_BUFFERED limit: ` +
           'messages that need a buffer slot get 503',

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { RocketsPrometheus } from './rockets.prometheus';
-import { Environment } from '../config/environment';
+import { StateSettings } from '../shared-state/state.settings';
+import { RocketsSettings } from './rockets.settings';
 import { InMemoryRocketsStore } from './in-memory-rockets.store';
 import { RocketsController } from './rockets.controller';
 import { RocketsHealthIndicator } from './rockets.health';
@@ -19,18 +20,22 @@ import { SharedState } from '../shared-state/shared-state';
     RocketsHealthIndicator,
     {
       provide: RocketsStore,
-      useFactory: (env: Environment, shared: SharedState): RocketsStore | Promise<RocketsStore> => {
+      useFactory: (
+        config: RocketsSettings,
+        state: StateSettings,
+        shared: SharedState,
+      ): RocketsStore | Promise<RocketsStore> => {
         const local = new InMemoryRocketsStore({
-          maxChannels: env.ROCKETS_MAX_CHANNELS,
-          maxBufferedPerChannel: env.ROCKETS_MAX_BUFFERED_PER_CHANNEL,
-          maxBuffered: env.ROCKETS_MAX_BUFFERED,
-          dedupHistory: env.ROCKETS_DEDUP_HISTORY,
+          maxChannels: config.ROCKETS_MAX_CHANNELS,
+          maxBufferedPerChannel: config.ROCKETS_MAX_BUFFERED_PER_CHANNEL,
+          maxBuffered: config.ROCKETS_MAX_BUFFERED,
+          dedupHistory: config.ROCKETS_DEDUP_HISTORY,
         });
         return shared.logged
-          ? SharedRocketsStore.open(local, shared, env.SHARED_SNAPSHOT_INTERVAL_MS)
+          ? SharedRocketsStore.open(local, shared, state.SHARED_SNAPSHOT_INTERVAL_MS)
           : local;
       },
-      inject: [Environment, SharedState],
+      inject: [RocketsSettings, StateSettings, SharedState],
     },
   ],
   exports: [RocketsHealthIndicator],

@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { PrometheusRegistry, perScrape } from '../common/prometheus';
-import { Environment } from '../config/environment';
+import { PrometheusSettings } from '../prometheus/prometheus.settings';
 import { RocketsService } from './rockets.service';
 
 /** The rockets module's series: what became of every message, and what is held. */
@@ -9,11 +9,11 @@ export class RocketsPrometheus implements OnModuleInit {
   constructor(
     private readonly prometheus: PrometheusRegistry,
     private readonly rockets: RocketsService,
-    private readonly env: Environment,
+    private readonly config: PrometheusSettings,
   ) {}
 
   onModuleInit(): void {
-    if (!this.env.PROMETHEUS_ENABLED) return;
+    if (!this.config.PROMETHEUS_ENABLED) return;
     const p = this.prometheus;
     const stats = perScrape(() => this.rockets.stats());
     p.gauge('beacon_rockets', 'Rockets tracked.', async () => (await stats()).channels);

@@ -1,7 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { addIntervalJob, removeIntervalJobs } from '../common/interval-job';
-import { Environment } from '../config/environment';
+import { CoreSettings } from '../config/core.settings';
+import { RocketsSettings } from './rockets.settings';
 import { RocketsService } from './rockets.service';
 
 const JOB = 'rockets-expire-pending';
@@ -17,15 +18,16 @@ export class RocketsScheduler implements OnApplicationBootstrap, OnModuleDestroy
   constructor(
     private readonly rockets: RocketsService,
     private readonly registry: SchedulerRegistry,
-    private readonly env: Environment,
+    private readonly coreConfig: CoreSettings,
+    private readonly config: RocketsSettings,
   ) {}
 
   onApplicationBootstrap(): void {
-    if (!this.env.JOBS_ENABLED || this.env.ROCKETS_PENDING_EXPIRY_MS === 0) return;
+    if (!this.coreConfig.JOBS_ENABLED || this.config.ROCKETS_PENDING_EXPIRY_MS === 0) return;
     addIntervalJob(
       this.registry,
       JOB,
-      this.env.ROCKETS_EXPIRY_INTERVAL_MS,
+      this.config.ROCKETS_EXPIRY_INTERVAL_MS,
       () => this.rockets.expirePending(),
       this.logger,
     );

@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '../common/domain-errors';
 import { MonotonicClock } from '../common/clock';
-import { loadEnvironment } from '../config/environment';
+import { settingsOf } from '../config/load-settings';
+import { RocketsSettings } from './rockets.settings';
 import { MessageType, RocketPayload } from './rocket';
 import { InMemoryRocketsStore } from './in-memory-rockets.store';
 import { RocketsService } from './rockets.service';
@@ -24,7 +25,7 @@ describe('RocketsService.listPage, whole', () => {
         dedupHistory: 100,
       }),
       new MonotonicClock(),
-      loadEnvironment({}),
+      settingsOf(RocketsSettings),
     );
   });
   const speeds = async () =>
@@ -65,7 +66,7 @@ describe('RocketsService pages', () => {
         dedupHistory: 16,
       }),
       new MonotonicClock(),
-      loadEnvironment({}),
+      settingsOf(RocketsSettings),
     );
     for (let i = 0; i < 10_000; i++) {
       const id = `r${String((i * 7919) % 10_000).padStart(5, '0')}`;

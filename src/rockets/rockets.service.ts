@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { InvalidArgumentError, NotFoundError } from '../common/domain-errors';
 import { mapInSlices, sortInSlices, stringifyInSlices } from '../common/sliced';
-import { Environment } from '../config/environment';
+import { RocketsSettings } from './rockets.settings';
 import { MessageAccepted, SortField, SortOrder } from './rocket';
 import { RocketState } from './rocket-channel';
 import { RocketMessage } from './rocket-message';
@@ -96,7 +96,7 @@ export class RocketsService {
   constructor(
     private readonly store: RocketsStore,
     private readonly clock: Clock,
-    private readonly env: Environment,
+    private readonly config: RocketsSettings,
   ) {}
 
   async accept(message: RocketMessage): Promise<MessageAccepted> {
@@ -119,7 +119,7 @@ export class RocketsService {
 
   /** ROCKETS_PENDING_EXPIRY_MS: drops rockets that never launched and went silent (0 = never). */
   expirePending(): Promise<number> {
-    const idleMs = this.env.ROCKETS_PENDING_EXPIRY_MS;
+    const idleMs = this.config.ROCKETS_PENDING_EXPIRY_MS;
     return idleMs > 0 ? this.store.expirePending(this.clock.now(), idleMs) : Promise.resolve(0);
   }
 

@@ -1,6 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { PrometheusRegistry, Series, perScrape } from '../common/prometheus';
-import { Environment } from '../config/environment';
+import { PrometheusSettings } from '../prometheus/prometheus.settings';
+import { StateSettings } from './state.settings';
 import { SharedLogStatus } from './shared-log';
 import { SharedState } from './shared-state';
 
@@ -10,17 +11,18 @@ export class SharedStatePrometheus implements OnModuleInit {
   constructor(
     private readonly prometheus: PrometheusRegistry,
     private readonly shared: SharedState,
-    private readonly env: Environment,
+    private readonly promConfig: PrometheusSettings,
+    private readonly config: StateSettings,
   ) {}
 
   onModuleInit(): void {
-    if (!this.env.PROMETHEUS_ENABLED) return;
+    if (!this.promConfig.PROMETHEUS_ENABLED) return;
     const p = this.prometheus;
     p.gauges(
       'beacon_shared_state_backend',
       'Where module state lives: 1 for the STATE_BACKEND in use.',
       ['backend'],
-      () => [[{ backend: this.env.STATE_BACKEND }, 1]],
+      () => [[{ backend: this.config.STATE_BACKEND }, 1]],
     );
     if (!this.shared.logged) return;
     p.gauge(

@@ -3,7 +3,8 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { Server } from 'node:http';
 import { Clock } from '../common/clock';
 import { ShutdownReport } from '../common/shutdown-report';
-import { Environment } from '../config/environment';
+import { CoreSettings } from '../config/core.settings';
+import { StateSettings } from './state.settings';
 import { FileIo, FileLog } from './file-log';
 import { Fold, newInstanceId } from './fold';
 import { LogBackend } from './log-backend';
@@ -33,13 +34,14 @@ export class SharedState implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly logger = new Logger('State');
 
   constructor(
-    private readonly env: Environment,
+    private readonly coreConfig: CoreSettings,
+    private readonly config: StateSettings,
     private readonly clock: Clock,
     private readonly adapterHost: HttpAdapterHost,
     private readonly fileIo: FileIo,
     private readonly report: ShutdownReport,
   ) {
-    this.backend = env.STATE_BACKEND;
+    this.backend = config.STATE_BACKEND;
   }
 
   /** Modules keep their state as folds of a log (local files or Redis), not in memory only. */
@@ -64,7 +66,7 @@ export class SharedState implements OnApplicationBootstrap, OnApplicationShutdow
     if (this.backend === 'redis') {
       backend = new RedisLog({
         name,
-        redis: { url: this.env.REDIS_URL, prefix: this.env.REDIS_PREFIX },
+        redis: { url: this.config.REDIS_URL, prefix: this.config.REDIS_PREFIX },
         clock: this.clock,
         instanceId: this.instanceId,
         snapshots,
@@ -76,12 +78,12 @@ export class SharedState implements OnApplicationBootstrap, OnApplicationShutdow
       });
     } else {
       // One acquisition for every module's log, however many open at once.
-      this.stateDir ??= StateDir.acquire(this.env.DATA_DIR);
+      this.stateDir ??= StateDir.acquire(this.coreConfig.DATA_DIR);
       backend = new FileLog({
         name,
         dir: (await this.stateDir).logDir(name),
         clock: this.clock,
-        syncMs: this.env.STATE_SYNC_MS,
+        syncMs: this.config.STATE_SYNC_MS,
         snapshots,
         keepMs,
         io: this.fileIo,
@@ -108,7 +110,7 @@ export class SharedState implements OnApplicationBootstrap, OnApplicationShutdow
 
   /** The stream key of a module's log, for messages. */
   keyOf(name: string): string {
-    return `${this.env.REDIS_PREFIX}:${name}:log`;
+    return `${this.config.REDIS_PREFIX}:${name}:log`;
   }
 
   statuses(): SharedLogStatus[] {

@@ -1,7 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { addIntervalJob, removeIntervalJobs } from '../common/interval-job';
-import { Environment } from '../config/environment';
+import { CoreSettings } from '../config/core.settings';
+import { StreamSettings } from './stream-analysis.settings';
 import { AnalysisService } from './analysis.service';
 
 const JOB = 'stream-prune';
@@ -14,15 +15,16 @@ export class AnalysisScheduler implements OnApplicationBootstrap, OnModuleDestro
   constructor(
     private readonly analysis: AnalysisService,
     private readonly registry: SchedulerRegistry,
-    private readonly env: Environment,
+    private readonly coreConfig: CoreSettings,
+    private readonly config: StreamSettings,
   ) {}
 
   onApplicationBootstrap(): void {
-    if (!this.env.JOBS_ENABLED) return;
+    if (!this.coreConfig.JOBS_ENABLED) return;
     addIntervalJob(
       this.registry,
       JOB,
-      this.env.STREAM_PRUNE_INTERVAL_MS,
+      this.config.STREAM_PRUNE_INTERVAL_MS,
       () => this.analysis.prune(),
       this.logger,
     );

@@ -1,5 +1,6 @@
 import { FakeClock } from '../../test/helpers/fake-clock';
-import { loadEnvironment } from '../config/environment';
+import { settingsOf } from '../config/load-settings';
+import { StreamSettings } from './stream-analysis.settings';
 import { AnalysisService, RETENTION_MS } from './analysis.service';
 import { InMemoryPostStore } from './in-memory-post.store';
 import { DIMENSION_INDEX, parsePost } from './post';
@@ -18,7 +19,7 @@ describe('AnalysisService', () => {
     service = new AnalysisService(
       new InMemoryPostStore(5000, 1_000_000),
       clock,
-      loadEnvironment({}),
+      settingsOf(StreamSettings),
     );
   });
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { InvalidArgumentError, NotFoundError } from '../common/domain-errors';
-import { Environment } from '../config/environment';
+import { StreamSettings } from './stream-analysis.settings';
 import { MAX_DURATION_MS, formatDuration } from './duration';
 import { DIMENSION_INDEX, Dimension, Post } from './post';
 import { PostStore, PostStoreUsage, WindowStats, percentileOf } from './post.store';
@@ -25,7 +25,7 @@ export class AnalysisService {
   constructor(
     private readonly store: PostStore,
     private readonly clock: Clock,
-    private readonly env: Environment,
+    private readonly config: StreamSettings,
   ) {}
 
   ingest(post: Post, eventId?: string): Promise<void> {
@@ -40,10 +40,10 @@ export class AnalysisService {
   async analyse(req: AnalysisRequest, signal?: AbortSignal): Promise<WindowStats | null> {
     const ms = req.durationMs;
     const live =
-      req.mode === 'live' || (req.mode === undefined && ms <= this.env.STREAM_LIVE_MAX_MS);
-    if (live && ms > this.env.STREAM_LIVE_LIMIT_MS) {
+      req.mode === 'live' || (req.mode === undefined && ms <= this.config.STREAM_LIVE_MAX_MS);
+    if (live && ms > this.config.STREAM_LIVE_LIMIT_MS) {
       throw new InvalidArgumentError(
-        `live mode waits at most ${formatDuration(this.env.STREAM_LIVE_LIMIT_MS)} ` +
+        `live mode waits at most ${formatDuration(this.config.STREAM_LIVE_LIMIT_MS)} ` +
           '(STREAM_LIVE_LIMIT_MS); use mode=history',
       );
     }

@@ -1,5 +1,6 @@
 import { rng } from '../../test/helpers/random';
-import { loadEnvironment } from '../config/environment';
+import { settingsOf } from '../config/load-settings';
+import { StreamSettings } from './stream-analysis.settings';
 import { FakeClock } from '../../test/helpers/fake-clock';
 import { AnalysisService } from './analysis.service';
 import { DIMENSIONS, Post } from './post';
@@ -68,7 +69,7 @@ describe('PostStore', () => {
       const random = rng(seed);
       const store = new PostStore(5000, 1e9);
       // Queried the way the service queries it (window, then each percentile).
-      const service = new AnalysisService(store, new FakeClock(), loadEnvironment({}));
+      const service = new AnalysisService(store, new FakeClock(), settingsOf(StreamSettings));
       const kept: { at: number; post: Post }[] = [];
       let now = 1_700_000_000_000;
       for (let i = 0; i < 3000; i++) {

@@ -1,6 +1,8 @@
 import { FakeClock } from '../../test/helpers/fake-clock';
 import { closedAfterEach, localStateFor } from '../../test/helpers/local-state';
-import { loadEnvironment } from '../config/environment';
+import { settingsOf } from '../config/load-settings';
+import { StateSettings } from '../shared-state/state.settings';
+import { StreamSettings } from './stream-analysis.settings';
 import { InMemoryPostStore } from './in-memory-post.store';
 import { DIMENSIONS } from './post';
 import { postStoreContract } from './post.store.contract';
@@ -16,7 +18,11 @@ async function openLocal(
   dataDir?: string,
 ): Promise<SharedPostStore> {
   const state = localStateFor(clock, { dataDir });
-  const leadership = new StreamLeadership(loadEnvironment({}), state.state);
+  const leadership = new StreamLeadership(
+    settingsOf(StateSettings),
+    settingsOf(StreamSettings),
+    state.state,
+  );
   const store = await SharedPostStore.open(
     new InMemoryPostStore(bucketMs, maxPosts),
     state.state,
@@ -37,7 +43,7 @@ describe('SharedPostStore on local files', () => {
     const store = await SharedPostStore.open(
       new InMemoryPostStore(5000, 1e6),
       first.state,
-      new StreamLeadership(loadEnvironment({}), first.state),
+      new StreamLeadership(settingsOf(StateSettings), settingsOf(StreamSettings), first.state),
       1000,
     );
     const values = new Float64Array(DIMENSIONS.length).fill(NaN);

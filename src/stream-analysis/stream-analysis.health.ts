@@ -1,4 +1,4 @@
-import { Environment } from '../config/environment';
+import { StreamSettings } from './stream-analysis.settings';
 import { Injectable } from '@nestjs/common';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { HealthIndicator, ModuleHealth, healthy, shown } from '../common/health';
@@ -22,7 +22,7 @@ export class StreamAnalysisHealthIndicator extends HealthIndicator {
     private readonly consumer: StreamConsumer,
     private readonly analysis: AnalysisService,
     private readonly leadership: StreamLeadership,
-    private readonly env: Environment,
+    private readonly config: StreamSettings,
   ) {
     super();
     this.delay.enable();
@@ -42,7 +42,7 @@ export class StreamAnalysisHealthIndicator extends HealthIndicator {
       reconnects: s.reconnects,
       postsRetained: u.postsRetained,
       // STREAM_MAX_POSTS reached: each new post evicts the oldest (counted in the store).
-      atLimit: u.postsRetained >= this.env.STREAM_MAX_POSTS,
+      atLimit: u.postsRetained >= this.config.STREAM_MAX_POSTS,
       eventLoopDelayMaxMs: Math.round(this.delay.max / 1e4) / 100,
       ...(u.sharing ? { sharing: u.sharing } : {}),
     };

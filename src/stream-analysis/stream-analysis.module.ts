@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { StreamAnalysisPrometheus } from './stream-analysis.prometheus';
-import { Environment } from '../config/environment';
+import { StreamSettings } from './stream-analysis.settings';
 import { AnalysisController } from './analysis.controller';
 import { AnalysisScheduler } from './analysis.scheduler';
 import { AnalysisService } from './analysis.service';
@@ -24,16 +24,16 @@ import { SharedState } from '../shared-state/shared-state';
     {
       provide: PostStore,
       useFactory: (
-        env: Environment,
+        config: StreamSettings,
         shared: SharedState,
         leadership: StreamLeadership,
       ): PostStore | Promise<PostStore> => {
-        const local = new InMemoryPostStore(env.STREAM_BUCKET_MS, env.STREAM_MAX_POSTS);
+        const local = new InMemoryPostStore(config.STREAM_BUCKET_MS, config.STREAM_MAX_POSTS);
         return shared.logged
-          ? SharedPostStore.open(local, shared, leadership, env.STREAM_OUTAGE_BUFFER_POSTS)
+          ? SharedPostStore.open(local, shared, leadership, config.STREAM_OUTAGE_BUFFER_POSTS)
           : local;
       },
-      inject: [Environment, SharedState, StreamLeadership],
+      inject: [StreamSettings, SharedState, StreamLeadership],
     },
   ],
   exports: [StreamAnalysisHealthIndicator],

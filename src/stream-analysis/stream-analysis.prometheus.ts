@@ -1,7 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { PrometheusRegistry, perScrape } from '../common/prometheus';
-import { Environment } from '../config/environment';
+import { PrometheusSettings } from '../prometheus/prometheus.settings';
 import { AnalysisService } from './analysis.service';
 import { StreamConsumer } from './stream-consumer';
 
@@ -13,11 +13,11 @@ export class StreamAnalysisPrometheus implements OnModuleInit {
     private readonly consumer: StreamConsumer,
     private readonly analysis: AnalysisService,
     private readonly clock: Clock,
-    private readonly env: Environment,
+    private readonly config: PrometheusSettings,
   ) {}
 
   onModuleInit(): void {
-    if (!this.env.PROMETHEUS_ENABLED) return;
+    if (!this.config.PROMETHEUS_ENABLED) return;
     const p = this.prometheus;
     const status = perScrape(() => this.consumer.status());
     const lastEvent = () => {

@@ -3,7 +3,7 @@ import { EventSourceMessage, createParser } from 'eventsource-parser';
 import { Backoff } from '../common/backoff';
 import { Clock } from '../common/clock';
 import { errorText } from '../common/error-text';
-import { Environment } from '../config/environment';
+import { StreamSettings } from './stream-analysis.settings';
 import { AnalysisService } from './analysis.service';
 import { StreamLeadership } from './stream-leadership';
 import { parsePost } from './post';
@@ -54,15 +54,15 @@ export class StreamConsumer implements OnApplicationBootstrap, OnApplicationShut
   private reporter: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly env: Environment,
+    private readonly config: StreamSettings,
     private readonly analysis: AnalysisService,
     private readonly clock: Clock,
     private readonly leadership: StreamLeadership,
   ) {
-    this.backoff = new Backoff(BACKOFF_BASE_MS, env.STREAM_BACKOFF_MAX_MS);
+    this.backoff = new Backoff(BACKOFF_BASE_MS, config.STREAM_BACKOFF_MAX_MS);
     this.st = {
-      url: env.STREAM_URL,
-      state: env.STREAM_ENABLED ? 'connecting' : 'disabled',
+      url: config.STREAM_URL,
+      state: config.STREAM_ENABLED ? 'connecting' : 'disabled',
       leader: false,
       connectedSince: null,
       lastEventAt: null,
@@ -77,14 +77,14 @@ export class StreamConsumer implements OnApplicationBootstrap, OnApplicationShut
   status(): ConsumerStatus {
     return {
       ...this.st,
-      leader: this.env.STREAM_ENABLED && this.leadership.isLeader,
+      leader: this.config.STREAM_ENABLED && this.leadership.isLeader,
       connectedSince: iso(this.connectedSinceMs),
       lastEventAt: iso(this.lastEventMs),
     };
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    if (!this.env.STREAM_ENABLED) return;
+    if (!this.config.STREAM_ENABLED) return;
     if (!this.leadership.shared) {
       // Local state: resume after the newest post the log kept across the restart.
       this.lastEventId = this.analysis.lastEventId();
@@ -155,7 +155,7 @@ export class StreamConsumer implements OnApplicationBootstrap, OnApplicationShut
         }
         send();
       },
-      Math.max(100, Math.floor(this.env.STREAM_LEADER_TTL_MS / 3)),
+      Math.max(100, Math.floor(this.config.STREAM_LEADER_TTL_MS / 3)),
     );
     this.reporter.unref();
   }
@@ -193,15 +193,15 @@ export class StreamConsumer implements OnApplicationBootstrap, OnApplicationShut
     const arm = () => {
       clearTimeout(watchdog);
       watchdog = setTimeout(
-        () => ac.abort(new Error(`no data for ${this.env.STREAM_IDLE_TIMEOUT_MS} ms`)),
-        this.env.STREAM_IDLE_TIMEOUT_MS,
+        () => ac.abort(new Error(`no data for ${this.config.STREAM_IDLE_TIMEOUT_MS} ms`)),
+        this.config.STREAM_IDLE_TIMEOUT_MS,
       );
     };
     try {
       arm();
       const headers: Record<string, string> = { accept: 'text/event-stream' };
       if (this.lastEventId !== undefined) headers['last-event-id'] = this.lastEventId;
-      const res = await fetch(this.env.STREAM_URL, { headers, signal: ac.signal });
+      const res = await fetch(this.config.STREAM_URL, { headers, signal: ac.signal });
       if (res.status !== 200 || !res.body) {
         await res.body?.cancel();
         throw new Error(`upstream answered HTTP ${res.status}`);
@@ -209,7 +209,7 @@ export class StreamConsumer implements OnApplicationBootstrap, OnApplicationShut
       this.st.state = 'connected';
       this.connectedSinceMs = this.clock.now();
       const parser = createParser({
-        maxBufferSize: this.env.STREAM_MAX_EVENT_BYTES,
+        maxBufferSize: this.config.STREAM_MAX_EVENT_BYTES,
         onEvent: (e) => {
           gotEvents = true;
           this.onEvent(e);
@@ -218,7 +218,7 @@ export class StreamConsumer implements OnApplicationBootstrap, OnApplicationShut
         onError: (err) => {
           if (err.type === 'max-buffer-size-exceeded') {
             this.st.parseErrors++;
-            ac.abort(new Error(`an event exceeded ${this.env.STREAM_MAX_EVENT_BYTES} bytes`));
+            ac.abort(new Error(`an event exceeded ${this.config.STREAM_MAX_EVENT_BYTES} bytes`));
           }
         },
       });
@@ -248,7 +248,7 @@ export class StreamConsumer implements OnApplicationBootstrap, OnApplicationShut
     if (e.id !== undefined) this.lastEventId = e.id;
     // The parser caps what it buffers across chunks; an event that arrived whole is
     // capped here.
-    if (e.data.length > this.env.STREAM_MAX_EVENT_BYTES) {
+    if (e.data.length > this.config.STREAM_MAX_EVENT_BYTES) {
       this.st.parseErrors++;
       return;
     }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { Environment } from '../config/environment';
+import { StateSettings } from '../shared-state/state.settings';
+import { StreamSettings } from './stream-analysis.settings';
 import { LeaderLock } from '../shared-state/leader-lock';
 import { SharedState } from '../shared-state/shared-state';
 
@@ -27,7 +28,8 @@ export class StreamLeadership {
   private readonly listeners: ((leader: boolean) => void)[] = [];
 
   constructor(
-    private readonly env: Environment,
+    private readonly stateConfig: StateSettings,
+    private readonly config: StreamSettings,
     private readonly state: SharedState,
   ) {
     this.shared = state.shared;
@@ -35,15 +37,15 @@ export class StreamLeadership {
 
   /** The key holding the last upstream event id appended to the shared log. */
   get lastEventIdKey(): string {
-    return `${this.env.REDIS_PREFIX}:stream:last-event-id`;
+    return `${this.stateConfig.REDIS_PREFIX}:stream:last-event-id`;
   }
 
   get lockKey(): string {
-    return `${this.env.REDIS_PREFIX}:stream:leader`;
+    return `${this.stateConfig.REDIS_PREFIX}:stream:leader`;
   }
 
   private get upstreamKey(): string {
-    return `${this.env.REDIS_PREFIX}:stream:upstream`;
+    return `${this.stateConfig.REDIS_PREFIX}:stream:upstream`;
   }
 
   /** The fencing value of the current holding, '' when not leading. */
@@ -63,10 +65,10 @@ export class StreamLeadership {
   async start(): Promise<void> {
     if (!this.shared) return;
     this.lock = new LeaderLock({
-      redis: { url: this.env.REDIS_URL, prefix: this.env.REDIS_PREFIX },
+      redis: { url: this.stateConfig.REDIS_URL, prefix: this.stateConfig.REDIS_PREFIX },
       name: 'stream',
       instanceId: this.state.instanceId,
-      ttlMs: this.env.STREAM_LEADER_TTL_MS,
+      ttlMs: this.config.STREAM_LEADER_TTL_MS,
       onChange: (leader) => this.listeners.forEach((l) => l(leader)),
     });
     await this.lock.start();
@@ -86,7 +88,7 @@ export class StreamLeadership {
   async publish(report: Omit<UpstreamReport, 'leader'>): Promise<void> {
     if (!this.lock?.isLeader) return;
     const value = JSON.stringify({ leader: this.state.instanceId, ...report });
-    await this.lock.setFor(this.upstreamKey, value, 2 * this.env.STREAM_LEADER_TTL_MS);
+    await this.lock.setFor(this.upstreamKey, value, 2 * this.config.STREAM_LEADER_TTL_MS);
   }
 
   /** What the leader last published, or null when no instance leads (or none said so yet). */

@@ -1,7 +1,9 @@
 import type { HttpAdapterHost } from '@nestjs/core';
 import { rmSync } from 'node:fs';
 import { Clock } from '../../src/common/clock';
-import { loadEnvironment } from '../../src/config/environment';
+import { CoreSettings } from '../../src/config/core.settings';
+import { loadSettings } from '../../src/config/load-settings';
+import { StateSettings } from '../../src/shared-state/state.settings';
 import { FileIo, NodeFileIo } from '../../src/shared-state/file-log';
 import { ShutdownReport } from '../../src/common/shutdown-report';
 import { SharedState } from '../../src/shared-state/shared-state';
@@ -17,13 +19,14 @@ export function localStateFor(
   options: { dataDir?: string; syncMs?: number; io?: FileIo } = {},
 ) {
   const dataDir = options.dataDir ?? tempDir('beacon-local-state-');
-  const env = loadEnvironment({
+  const settings = loadSettings({
     STATE_BACKEND: 'local',
     DATA_DIR: dataDir,
     STATE_SYNC_MS: String(options.syncMs ?? 1000),
   });
   const state = new SharedState(
-    env,
+    settings.get(CoreSettings),
+    settings.get(StateSettings),
     clock,
     {} as HttpAdapterHost,
     options.io ?? new NodeFileIo(),

@@ -4,7 +4,9 @@ import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { Clock } from '../../src/common/clock';
-import { loadEnvironment } from '../../src/config/environment';
+import { CoreSettings } from '../../src/config/core.settings';
+import { loadSettings } from '../../src/config/load-settings';
+import { StateSettings } from '../../src/shared-state/state.settings';
 import { NodeFileIo } from '../../src/shared-state/file-log';
 import { ShutdownReport } from '../../src/common/shutdown-report';
 import { SharedState } from '../../src/shared-state/shared-state';
@@ -42,8 +44,15 @@ export async function dropPrefix(prefix: string, url = testRedisUrl()): Promise<
 
 /** The shared-state settings of one replica, as a Beacon on `prefix` would have them. */
 export function sharedStateFor(prefix: string, clock: Clock, url = testRedisUrl()): SharedState {
-  const env = loadEnvironment({ STATE_BACKEND: 'redis', REDIS_URL: url, REDIS_PREFIX: prefix });
-  return new SharedState(env, clock, {} as HttpAdapterHost, new NodeFileIo(), new ShutdownReport());
+  const settings = loadSettings({ STATE_BACKEND: 'redis', REDIS_URL: url, REDIS_PREFIX: prefix });
+  return new SharedState(
+    settings.get(CoreSettings),
+    settings.get(StateSettings),
+    clock,
+    {} as HttpAdapterHost,
+    new NodeFileIo(),
+    new ShutdownReport(),
+  );
 }
 
 /** A redis-server of the test's own, with AOF on, that the test can stop and start again. */

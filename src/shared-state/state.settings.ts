@@ -1,0 +1,44 @@
+import { Expose, Transform } from 'class-transformer';
+import { IsIn, IsInt, Matches, Max, Min } from 'class-validator';
+import { CoreSettings } from '../config/core.settings';
+import { DerivedSettings, SettingsLookup, invalid, toInt } from '../config/settings';
+
+/** Where latency, rockets, stream posts and the request counter keep their state. Validated once at start with every other group (config/load-settings.ts). */
+export class StateSettings implements DerivedSettings {
+  static readonly section = 'State';
+
+  /**
+   * Where latency, rockets, stream posts and the request counter keep their state: `local`
+   * (logs and snapshots under DATA_DIR; survives restarts and kill -9), `redis` (a shared
+   * log every instance folds) or `memory` (this process only: volatile).
+   */
+  @Expose() @IsIn(['local', 'memory', 'redis']) STATE_BACKEND: 'local' | 'memory' | 'redis' =
+    'local';
+
+  /**
+   * Local state: fdatasync the logs every this many ms, off the request path (a power cut
+   * can take up to this much); 0 = before answering each write (group commit per turn).
+   */
+  @Expose() @Transform(toInt) @IsInt() @Min(0) @Max(60_000) STATE_SYNC_MS = 1000;
+
+  @Expose()
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  REDIS_URL = 'redis://127.0.0.1:6379';
+
+  /** Every key Beacon writes starts with `<REDIS_PREFIX>:`, so deployments can share a Redis. */
+  @Expose()
+  @Matches(/^[A-Za-z0-9_.-]{1,64}$/, {
+    message: 'REDIS_PREFIX must be 1–64 letters, digits, dots, dashes or underscores',
+  })
+  REDIS_PREFIX = 'beacon';
+
+  /** How often latency and rockets store their folded state and drop the log before it (local and redis). */
+  @Expose() @Transform(toInt) @IsInt() @Min(1000) @Max(3_600_000) SHARED_SNAPSHOT_INTERVAL_MS =
+    30_000;
+
+  derive(lookup: SettingsLookup): void {
+    if (lookup(CoreSettings).WORKERS > 1 && this.STATE_BACKEND !== 'redis') {
+      invalid('WORKERS > 1 needs STATE_BACKEND=redis (each worker would keep its own state)');
+    }
+  }
+}
