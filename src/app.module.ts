@@ -9,6 +9,7 @@ import { RateLimitModule } from './common/rate-limit.module';
 import { BeaconConfigModule } from './config/config.module';
 import { CoreSettings } from './config/core.settings';
 import { HttpSettings } from './http/http.settings';
+import { JobsModule } from './jobs/jobs.module';
 import { HealthModule } from './health/health.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { LatencyModule } from './latency/latency.module';
@@ -51,6 +52,7 @@ export class AppModule {
           }),
         }),
         ScheduleModule.forRoot(),
+        JobsModule,
         CommonModule,
         RateLimitModule,
         SharedStateModule,

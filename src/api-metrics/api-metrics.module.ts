@@ -7,7 +7,6 @@ import { LatencyModule } from '../latency/latency.module';
 import { ApiMetricsController } from './api-metrics.controller';
 import { ApiMetricsGateway } from './api-metrics.gateway';
 import { ApiMetricsHealthIndicator } from './api-metrics.health';
-import { ApiMetricsScheduler } from './api-metrics.scheduler';
 import { ApiMetricsService } from './api-metrics.service';
 import { ApiMetricsStore } from './api-metrics.store';
 import { Compat002Server } from './compat-002.server';
@@ -15,7 +14,7 @@ import { LiveFeed } from './live-feed';
 import { LiveRelay } from './live-relay';
 import { MetricsUdpListener } from './metrics-udp.listener';
 import { SqlApiMetricsStore } from './sql-api-metrics.store';
-import { EngineOptions, openEmbedded, openPostgres } from './sql-engine';
+import { EngineOptions, openEmbedded, openPostgres } from '../infra/postgres/sql-engine';
 import { WriteQueue } from './write-queue';
 
 @Module({
@@ -24,7 +23,6 @@ import { WriteQueue } from './write-queue';
   providers: [
     ApiMetricsPrometheus,
     ApiMetricsService,
-    ApiMetricsScheduler,
     ApiMetricsGateway,
     ApiMetricsHealthIndicator,
     Compat002Server,

@@ -3,15 +3,16 @@ import { Clock } from '../common/clock';
 import { InvalidArgumentError, NotFoundError, UnavailableError } from '../common/domain-errors';
 import { errorText } from '../common/error-text';
 import { ShutdownReport } from '../common/shutdown-report';
+import { Periodic } from '../jobs/periodic';
 import { ApiMetricsSettings } from './api-metrics.settings';
 import { LatencyService } from '../latency/latency.service';
 import { MAX_METRIC_ID_LENGTH } from '../latency/metric-id.pipe';
 import { msToNs } from '../latency/statsd';
-import { ApiMetricRecord, MethodName } from './api-metric';
+import { ApiMetricRecord, MethodName, seriesKey } from './api-metric';
 import { ApiMetricsStore, PercentileResult, StoreInfo } from './api-metrics.store';
 import { LiveFeed } from './live-feed';
 import { LiveRelay } from './live-relay';
-import { QUERY_CANCELED, ReadersBusyError } from './sql-engine';
+import { QUERY_CANCELED, ReadersBusyError } from '../infra/postgres/sql-engine';
 import { WriteQueue, WriteQueueStats } from './write-queue';
 
 /** Records from further ahead than this are a sender's broken clock, not data. */
@@ -104,7 +105,24 @@ export class ApiMetricsService implements OnModuleInit, OnApplicationShutdown {
     return this.queue.offer(record);
   }
 
+  /** The flush job: writes what is queued (a full batch is written at once, without it). */
+  @Periodic({
+    name: 'api-metrics-flush',
+    settings: ApiMetricsSettings,
+    every: 'API_METRICS_FLUSH_MS',
+    enabledWhen: (s) => s.API_METRICS_ENABLED,
+  })
+  flushQueue(): Promise<number> {
+    return this.queue.flush();
+  }
+
   /** Deletes rows past the retention, unless TimescaleDB's policy does it. */
+  @Periodic({
+    name: 'api-metrics-prune',
+    settings: ApiMetricsSettings,
+    every: 'API_METRICS_PRUNE_INTERVAL_MS',
+    enabledWhen: (s) => s.API_METRICS_ENABLED,
+  })
   async prune(): Promise<number> {
     if (!this.enabled || this.info?.timescale) return 0;
     try {
@@ -127,7 +145,7 @@ export class ApiMetricsService implements OnModuleInit, OnApplicationShutdown {
     const groups = new Map<string, RouteRecords>();
     for (let i = records.length - 1; i >= 0; i--) {
       const r = records[i];
-      const key = `${r.method} ${r.route}`;
+      const key = seriesKey(r);
       let g = groups.get(key);
       if (!g)
         groups.set(key, (g = { route: r.route, method: r.method, timestamps: [], responses: [] }));
@@ -151,7 +169,7 @@ export class ApiMetricsService implements OnModuleInit, OnApplicationShutdown {
     );
     const byKey = new Map<string, Series['metrics'][number]>();
     for (const c of cells) {
-      const key = `${c.method} ${c.route}`;
+      const key = seriesKey(c);
       let m = byKey.get(key);
       if (!m) {
         if ((byKey.size + 1) * width > maxCells) {
@@ -250,7 +268,7 @@ export class ApiMetricsService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private feedLatency(r: ApiMetricRecord): void {
-    const id = `${r.method} ${r.route}`;
+    const id = seriesKey(r);
     const ns = msToNs(r.responseTimeMs);
     if (id.length > MAX_METRIC_ID_LENGTH || ns > Number.MAX_SAFE_INTEGER) {
       this.counts.latencySkipped++;

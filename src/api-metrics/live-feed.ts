@@ -111,6 +111,7 @@ export class LiveFeed implements OnModuleDestroy {
     private readonly clock: Clock,
   ) {
     this.lastPingAt = clock.now();
+    // Not a scheduled job: pings and lag checks are the WebSocket protocol's, with or without JOBS_ENABLED.
     this.housekeeping = setInterval(
       () => this.keepHouse(),
       Math.min(NOTICE_INTERVAL_MS, config.WS_PING_MS),

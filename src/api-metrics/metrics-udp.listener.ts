@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { createSocket, RemoteInfo, Socket } from 'node:dgram';
 import { Clock } from '../common/clock';
-import { bindUdp, closeUdp } from '../common/udp';
+import { bindUdp, closeUdp } from '../infra/udp';
 import { ApiMetricsSettings } from './api-metrics.settings';
 import { CoreSettings } from '../config/core.settings';
 import { ApiMetricsService } from './api-metrics.service';
@@ -131,6 +131,7 @@ export class MetricsUdpListener implements OnModuleInit, BeforeApplicationShutdo
       this.logger.log(`api-metrics dialling upstream ${address}`);
       this.send(DatagramType.ConnectionInit);
       const everyMs = this.config.METRICS_HEARTBEAT_S * 1000;
+      // Not a scheduled job: the heartbeat belongs to one upstream connection and stops with it.
       this.heartbeat = setInterval(() => {
         // Silent for three heartbeats: the server may have restarted and forgotten us.
         const silent = this.clock.now() - (this.lastHeardAt ?? 0) > 3 * everyMs;

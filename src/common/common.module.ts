@@ -14,9 +14,7 @@ import { ShutdownReport } from './shutdown-report';
       provide: Clock,
       // Redis mode: every instance on one Redis keeps the same time.
       useFactory: (state: StateSettings): Clock | Promise<Clock> =>
-        state.STATE_BACKEND === 'redis'
-          ? SharedClock.start({ url: state.REDIS_URL, prefix: state.REDIS_PREFIX })
-          : new MonotonicClock(),
+        state.STATE_BACKEND === 'redis' ? SharedClock.start(state.redis) : new MonotonicClock(),
       inject: [StateSettings],
     },
     {

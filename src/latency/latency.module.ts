@@ -5,7 +5,6 @@ import { LatencySettings } from './latency.settings';
 import { InMemoryLatencyStore } from './in-memory-latency.store';
 import { LatencyController } from './latency.controller';
 import { LatencyHealthIndicator } from './latency.health';
-import { LatencyScheduler } from './latency.scheduler';
 import { LatencyService } from './latency.service';
 import { LatencyStore } from './latency.store';
 import { SharedState } from '../shared-state/shared-state';
@@ -17,7 +16,6 @@ import { StatsdListener } from './statsd.listener';
   providers: [
     LatencyPrometheus,
     LatencyService,
-    LatencyScheduler,
     LatencyHealthIndicator,
     StatsdListener,
     {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { InvalidArgumentError, NotFoundError } from '../common/domain-errors';
+import { Periodic } from '../jobs/periodic';
 import { LatencySettings } from './latency.settings';
 import { LatencyStore, LatencyUsage, MetricConfig, MetricState } from './latency.store';
 
@@ -74,7 +75,20 @@ export class LatencyService {
     return this.store.usage();
   }
 
-  /** Evicts expired samples everywhere; the scheduled job calls this. */
+  /**
+   * The prune job: removes implicit metrics idle past LATENCY_IDLE_EXPIRY_MS, so a burst
+   * of names frees itself, then evicts expired samples so idle metrics hold no memory.
+   */
+  @Periodic({
+    name: 'latency-prune',
+    settings: LatencySettings,
+    every: 'LATENCY_PRUNE_INTERVAL_MS',
+  })
+  async prune(): Promise<void> {
+    await this.expireIdle();
+    await this.pruneExpired();
+  }
+
   /** LATENCY_IDLE_EXPIRY_MS: removes implicit metrics idle that long (0 = never). */
   expireIdle(): Promise<number> {
     const idleMs = this.config.LATENCY_IDLE_EXPIRY_MS;

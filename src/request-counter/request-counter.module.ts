@@ -7,7 +7,6 @@ import { FileRequestCounterStore } from './file-request-counter.store';
 import { RequestCounterController } from './request-counter.controller';
 import { RequestCounterHealthIndicator } from './request-counter.health';
 import { RequestCounterHook } from './request-counter.hook';
-import { RequestCounterScheduler } from './request-counter.scheduler';
 import { RequestCounterService } from './request-counter.service';
 import { RequestCounterStore } from './request-counter.store';
 import { SharedRequestCounterStore } from './shared-request-counter.store';
@@ -20,7 +19,6 @@ import { SharedState } from '../shared-state/shared-state';
     RequestCounterService,
     RequestCounterHook,
     RequestCounterHealthIndicator,
-    RequestCounterScheduler,
     {
       provide: RequestCounterStore,
       // Disabled, the counter keeps no file and touches no disk. Redis mode: a shared log.

@@ -2,6 +2,7 @@ import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { NotFoundError } from '../common/domain-errors';
 import { ShutdownReport } from '../common/shutdown-report';
+import { Periodic } from '../jobs/periodic';
 import { RequestCounterSettings } from './request-counter.settings';
 import { CounterStoreStats, RequestCounterStore } from './request-counter.store';
 
@@ -38,6 +39,12 @@ export class RequestCounterService implements OnApplicationShutdown {
   }
 
   /** The flush job's work: append what arrived since the last flush. */
+  @Periodic({
+    name: 'request-counter-flush',
+    settings: RequestCounterSettings,
+    every: 'COUNTER_FLUSH_MS',
+    enabledWhen: (s) => s.COUNTER_ENABLED,
+  })
   flush(): Promise<void> {
     return this.store.flush();
   }

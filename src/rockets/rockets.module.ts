@@ -5,7 +5,6 @@ import { RocketsSettings } from './rockets.settings';
 import { InMemoryRocketsStore } from './in-memory-rockets.store';
 import { RocketsController } from './rockets.controller';
 import { RocketsHealthIndicator } from './rockets.health';
-import { RocketsScheduler } from './rockets.scheduler';
 import { RocketsService } from './rockets.service';
 import { RocketsStore } from './rockets.store';
 import { SharedRocketsStore } from './shared-rockets.store';
@@ -16,7 +15,6 @@ import { SharedState } from '../shared-state/shared-state';
   providers: [
     RocketsPrometheus,
     RocketsService,
-    RocketsScheduler,
     RocketsHealthIndicator,
     {
       provide: RocketsStore,

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { InvalidArgumentError, NotFoundError } from '../common/domain-errors';
 import { mapInSlices, sortInSlices, stringifyInSlices } from '../common/sliced';
+import { Periodic } from '../jobs/periodic';
 import { RocketsSettings } from './rockets.settings';
 import { MessageAccepted, SortField, SortOrder } from './rocket';
 import { RocketState } from './rocket-channel';
@@ -118,6 +119,12 @@ export class RocketsService {
   }
 
   /** ROCKETS_PENDING_EXPIRY_MS: drops rockets that never launched and went silent (0 = never). */
+  @Periodic({
+    name: 'rockets-expiry',
+    settings: RocketsSettings,
+    every: 'ROCKETS_EXPIRY_INTERVAL_MS',
+    enabledWhen: (s) => s.ROCKETS_PENDING_EXPIRY_MS > 0,
+  })
   expirePending(): Promise<number> {
     const idleMs = this.config.ROCKETS_PENDING_EXPIRY_MS;
     return idleMs > 0 ? this.store.expirePending(this.clock.now(), idleMs) : Promise.resolve(0);

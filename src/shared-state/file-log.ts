@@ -16,7 +16,7 @@ import {
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Clock } from '../common/clock';
-import { syncDir } from '../common/data-dir';
+import { syncDir } from '../infra/data-dir';
 import { errorText } from '../common/error-text';
 import { FileSnapshots } from './file-snapshots';
 import { NotAppendedError } from './fold';
@@ -170,6 +170,7 @@ export class FileLog implements LogBackend {
       `${this.opts.name}: state in ${this.opts.dir}: ${snapshot}${this.replayed} entries ` +
         `after it read back in ${Math.round(performance.now() - started)} ms`,
     );
+    // Not a scheduled job: fdatasync is what a 202 promises (STATE_SYNC_MS), so JOBS_ENABLED cannot turn it off.
     this.timer = setInterval(
       () => void this.maintain(),
       this.opts.syncMs > 0 ? this.opts.syncMs : 1000,

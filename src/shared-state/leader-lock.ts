@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { errorText } from '../common/error-text';
-import { RedisSettings, connectRedis } from './redis';
+import { RedisSettings, connectRedis, redisKey } from '../infra/redis';
 
 export interface LeaderLockOptions {
   redis: RedisSettings;
@@ -36,8 +36,8 @@ export class LeaderLock {
 
   constructor(private readonly opts: LeaderLockOptions) {
     this.logger = new Logger(`LeaderLock:${opts.name}`);
-    this.key = `${opts.redis.prefix}:${opts.name}:leader`;
-    this.epochKey = `${opts.redis.prefix}:${opts.name}:leader-epoch`;
+    this.key = redisKey(opts.redis, opts.name, 'leader');
+    this.epochKey = redisKey(opts.redis, opts.name, 'leader-epoch');
   }
 
   get lockKey(): string {
@@ -60,6 +60,7 @@ export class LeaderLock {
   async start(): Promise<void> {
     this.redis = await connectRedis(this.opts.redis, `${this.opts.name}-leader`);
     await this.tick();
+    // Not a scheduled job: the lock's renewal lives and dies with the lock, and must run even with JOBS_ENABLED=false.
     this.timer = setInterval(() => void this.tick(), Math.max(50, Math.floor(this.opts.ttlMs / 3)));
     this.timer.unref();
   }

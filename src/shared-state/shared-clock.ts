@@ -1,7 +1,7 @@
 import { Logger, OnApplicationShutdown } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { Clock, MonotonicClock } from '../common/clock';
-import { RedisSettings, connectRedis } from './redis';
+import { RedisSettings, connectRedis } from '../infra/redis';
 
 const RESYNC_MS = 30_000;
 const SAMPLES = 5;
@@ -28,6 +28,7 @@ export class SharedClock extends Clock implements OnApplicationShutdown {
   static async start(settings: RedisSettings): Promise<SharedClock> {
     const clock = new SharedClock(await connectRedis(settings, 'clock'));
     await clock.sync();
+    // Not a scheduled job: the offset to Redis's time is part of the clock, created before Nest's scheduler exists.
     clock.timer = setInterval(() => {
       clock.sync().catch((err: Error) => clock.logger.warn(`clock sync failed: ${err.message}`));
     }, RESYNC_MS);

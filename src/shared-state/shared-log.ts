@@ -110,7 +110,8 @@ export class SharedLog<Op, Out> implements LogSink {
     this.opened = true;
     this.st.catchUpMs = performance.now() - started;
     if (this.fold.snapshot && this.opts.snapshotEveryMs) {
-      // A timer of the log's own, not a scheduled job: it lives and dies with this log.
+      // Not a scheduled job: it lives and dies with this log, and bounds its disk even with
+      // JOBS_ENABLED=false.
       this.snapshotTimer = setInterval(
         () => void this.backend.snapshot(),
         this.opts.snapshotEveryMs,

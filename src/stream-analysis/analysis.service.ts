@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { InvalidArgumentError, NotFoundError } from '../common/domain-errors';
+import { Periodic } from '../jobs/periodic';
 import { StreamSettings } from './stream-analysis.settings';
 import { MAX_DURATION_MS, formatDuration } from './duration';
 import { DIMENSION_INDEX, Dimension, Post } from './post';
@@ -89,6 +90,7 @@ export class AnalysisService {
   }
 
   /** The prune job's work: drop what arrived more than 24 h ago. */
+  @Periodic({ name: 'stream-prune', settings: StreamSettings, every: 'STREAM_PRUNE_INTERVAL_MS' })
   prune(): Promise<number> {
     return this.store.pruneOlderThan(this.clock.now() - RETENTION_MS);
   }

@@ -2,7 +2,6 @@ import { Module } from '@nestjs/common';
 import { StreamAnalysisPrometheus } from './stream-analysis.prometheus';
 import { StreamSettings } from './stream-analysis.settings';
 import { AnalysisController } from './analysis.controller';
-import { AnalysisScheduler } from './analysis.scheduler';
 import { AnalysisService } from './analysis.service';
 import { InMemoryPostStore } from './in-memory-post.store';
 import { PostStore } from './post.store';
@@ -18,7 +17,6 @@ import { SharedState } from '../shared-state/shared-state';
     StreamAnalysisPrometheus,
     AnalysisService,
     StreamConsumer,
-    AnalysisScheduler,
     StreamAnalysisHealthIndicator,
     StreamLeadership,
     {

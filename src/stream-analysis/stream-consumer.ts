@@ -146,6 +146,7 @@ export class StreamConsumer implements OnApplicationBootstrap, OnApplicationShut
         .catch(() => undefined);
     send();
     if (this.reporter) clearInterval(this.reporter);
+    // Not a scheduled job: it reports this connection's state while it is the leader's, and stops with it.
     this.reporter = setInterval(
       () => {
         if (!this.leadership.isLeader) {
