@@ -8,7 +8,7 @@ import { freshSchema } from '../test/helpers/postgres';
 import { ApiMetricRecord } from '../src/api-metrics/api-metric';
 import { encodeMetricsData } from '../src/api-metrics/metrics-datagram';
 import { SqlApiMetricsStore } from '../src/api-metrics/sql-api-metrics.store';
-import { openEmbedded, openPostgres, SqlEngine } from '../src/api-metrics/sql-engine';
+import { openEmbedded, openPostgres, SqlEngine } from '../src/infra/postgres/sql-engine';
 import { Server } from './lib';
 
 type StartBeacon = (env?: Record<string, string>) => Promise<Server>;

@@ -14,8 +14,8 @@ import { ShutdownReport } from './common/shutdown-report';
 import { CoreSettings } from './config/core.settings';
 import { loadSettings } from './config/load-settings';
 import { InvalidConfigurationError, LoadedSettings } from './config/settings';
-import { EmbeddedPostgresError } from './api-metrics/embedded-postgres';
-import { DataDirError } from './common/data-dir';
+import { EmbeddedPostgresError } from './infra/postgres/embedded-postgres';
+import { DataDirError } from './infra/data-dir';
 
 /**
  * The entry point `npm start` runs. Start-up logs go out as they happen (no buffering, so

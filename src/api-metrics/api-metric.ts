@@ -22,3 +22,11 @@ export interface ApiMetricRecord {
   statusCode: number;
   responseTimeMs: number;
 }
+
+/**
+ * One route and method's name, `GET /users`: the key that groups records into a series,
+ * and the id of the latency metric each record feeds.
+ */
+export function seriesKey(r: { method: string; route: string }): string {
+  return `${r.method} ${r.route}`;
+}

@@ -3,7 +3,7 @@ import type Redis from 'ioredis';
 import { errorText } from '../common/error-text';
 import { ApiMetricsSettings } from './api-metrics.settings';
 import { StateSettings } from '../shared-state/state.settings';
-import { connectRedis } from '../shared-state/redis';
+import { connectRedis, redisKey } from '../infra/redis';
 import { SharedState } from '../shared-state/shared-state';
 import { ApiMetricRecord } from './api-metric';
 import { LiveFeed } from './live-feed';
@@ -53,12 +53,12 @@ export class LiveRelay implements OnModuleInit, OnApplicationShutdown {
     private readonly live: LiveFeed,
   ) {
     this.enabled = shared.shared && config.API_METRICS_ENABLED;
-    this.channel = `${stateConfig.REDIS_PREFIX}:api-metrics:live`;
+    this.channel = redisKey(stateConfig.redis, 'api-metrics', 'live');
   }
 
   async onModuleInit(): Promise<void> {
     if (!this.enabled) return;
-    const redis = { url: this.stateConfig.REDIS_URL, prefix: this.stateConfig.REDIS_PREFIX };
+    const redis = this.stateConfig.redis;
     this.publisher = await connectRedis(redis, 'live-publish');
     this.subscriber = await connectRedis(redis, 'live-subscribe');
     // ioredis subscribes again by itself after a reconnect.

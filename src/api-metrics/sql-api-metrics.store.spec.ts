@@ -3,7 +3,7 @@ import { tempDir } from '../../test/helpers/temp-dir';
 import { freshSchema, TestSchema } from '../../test/helpers/postgres';
 import { apiMetricsStoreContract } from './api-metrics.store.contract';
 import { SqlApiMetricsStore } from './sql-api-metrics.store';
-import { openEmbedded, openPostgres } from './sql-engine';
+import { openEmbedded, openPostgres } from '../infra/postgres/sql-engine';
 
 const WEEK = 7 * 86_400_000;
 

@@ -8,7 +8,7 @@ import {
   SecondCell,
   StoreInfo,
 } from './api-metrics.store';
-import { ReadersBusyError, SqlEngine } from './sql-engine';
+import { ReadersBusyError, SqlEngine } from '../infra/postgres/sql-engine';
 
 // One key for every Beacon instance that migrates this database at the same moment.
 const MIGRATION_LOCK = 0x6265_6163; // "beac"

@@ -10,6 +10,11 @@ export interface RedisSettings {
   prefix: string;
 }
 
+/** The one way a key is named: `redisKey(redis, 'stream', 'leader')` is `<prefix>:stream:leader`. */
+export function redisKey(settings: RedisSettings, ...parts: string[]): string {
+  return [settings.prefix, ...parts].join(':');
+}
+
 /**
  * Opens one Redis connection and waits until it answers. Commands fail at once while the
  * connection is down (no offline queue), so a write answers 503 instead of waiting; a

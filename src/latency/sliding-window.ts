@@ -1,4 +1,5 @@
 import { percentileOfSorted } from '../common/percentile';
+import { lowerBound } from '../common/binary-search';
 
 const EMPTY = new Float64Array(0);
 const MIN_CAPACITY = 16;
@@ -7,18 +8,6 @@ const GROWTH = 1.25;
 
 /** Bytes held per slot: arrival time, value in arrival order, value in sorted order. */
 export const BYTES_PER_SLOT = 3 * Float64Array.BYTES_PER_ELEMENT;
-
-/** Index of the first entry >= v among the first n entries of an ascending array. */
-function lowerBound(a: Float64Array, n: number, v: number): number {
-  let lo = 0;
-  let hi = n;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid] < v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 /** A window's state in plain numbers; the samples themselves travel as arrays beside it. */
 export interface SlidingWindowMeta {
@@ -101,7 +90,7 @@ export class SlidingWindow {
 
     if (m === 1) {
       const v = latencies[offset];
-      const pos = lowerBound(this.sorted, this.size, v);
+      const pos = lowerBound(this.sorted, v, this.size);
       this.sorted.copyWithin(pos + 1, pos, this.size);
       this.sorted[pos] = v;
     } else {
@@ -211,7 +200,7 @@ export class SlidingWindow {
   private removeFromHead(k: number): void {
     const cap = this.times.length;
     if (k === 1) {
-      const pos = lowerBound(this.sorted, this.size, this.values[this.head]);
+      const pos = lowerBound(this.sorted, this.values[this.head], this.size);
       this.sorted.copyWithin(pos, pos + 1, this.size);
     } else {
       const removed = new Float64Array(k);
@@ -221,7 +210,7 @@ export class SlidingWindow {
       removed.sort();
       // One pass over the sorted array, skipping each removed value once (multiset difference).
       const s = this.sorted;
-      let r = lowerBound(s, this.size, removed[0]);
+      let r = lowerBound(s, removed[0], this.size);
       let w = r;
       let j = 0;
       for (; r < this.size; r++) {

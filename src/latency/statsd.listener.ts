@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Socket } from 'node:dgram';
-import { bindUdp, closeUdp } from '../common/udp';
+import { bindUdp, closeUdp } from '../infra/udp';
 import { CoreSettings } from '../config/core.settings';
 import { LatencySettings } from './latency.settings';
 import { LatencyService } from './latency.service';

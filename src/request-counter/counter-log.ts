@@ -17,6 +17,7 @@ const FRAME_HEADER = 8;
 /** Far above any frame Beacon writes (a 1-hour window is under 40 MB); guards allocations. */
 export const MAX_PAYLOAD = 256 * 1024 * 1024;
 
+/** Counts in parallel arrays: `count[k]` requests in millisecond `ms[k]`. */
 export interface Entries {
   ms: number[];
   count: number[];

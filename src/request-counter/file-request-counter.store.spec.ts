@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeClock } from '../../test/helpers/fake-clock';
 import { MAGIC, encodeFrame } from './counter-log';
-import { DataDirError } from '../common/data-dir';
+import { DataDirError } from '../infra/data-dir';
 import { COUNTER_FILE, FileRequestCounterStore } from './file-request-counter.store';
 import { requestCounterStoreContract } from './request-counter.store.contract';
 

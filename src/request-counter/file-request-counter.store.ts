@@ -4,9 +4,9 @@ import { FileHandle, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Clock } from '../common/clock';
-import { DataDirError, checkDataDir, syncDir } from '../common/data-dir';
-import { Entries, MAGIC, MAX_PAYLOAD, decodeLog, encodeFrame } from './counter-log';
-import { MillisecondWindow } from './ms-window';
+import { DataDirError, checkDataDir, syncDir } from '../infra/data-dir';
+import { MAGIC, MAX_PAYLOAD, decodeLog, encodeFrame } from './counter-log';
+import { FlushMarker, MillisecondWindow } from './ms-window';
 import { CounterStoreStats, RequestCounterStore } from './request-counter.store';
 
 export const COUNTER_FILE = 'request-counter.log';
@@ -41,9 +41,8 @@ export class FileRequestCounterStore extends RequestCounterStore {
   private fh: FileHandle | null = null;
   private closed = false;
 
-  /** Everything up to and including `flushedCount` requests at `flushedMs` is on disk. */
-  private flushedMs: number;
-  private flushedCount = 0;
+  /** What of the window is on disk. */
+  private readonly flushed: FlushMarker;
   private needsCompaction = false;
   private appendedSinceCompaction = 0;
   private lastCompactionAt: number;
@@ -57,7 +56,7 @@ export class FileRequestCounterStore extends RequestCounterStore {
     this.path = options.dir === null ? null : join(options.dir, COUNTER_FILE);
     const now = this.clock.now();
     this.window = new MillisecondWindow(this.windowMs, now);
-    this.flushedMs = this.window.headMs;
+    this.flushed = new FlushMarker(this.window);
     this.lastCompactionAt = now;
     this.st = {
       file: this.path,
@@ -120,7 +119,7 @@ export class FileRequestCounterStore extends RequestCounterStore {
     ) {
       return this.compact(false);
     }
-    const delta = this.takeSince(this.flushedMs, this.flushedCount);
+    const delta = this.flushed.take().entries;
     if (delta.ms.length === 0) return;
     const frame = encodeFrame(delta);
     try {
@@ -145,7 +144,7 @@ export class FileRequestCounterStore extends RequestCounterStore {
   private async compact(atStartup: boolean): Promise<void> {
     const path = this.path!;
     const tmp = `${path}.tmp`;
-    const snapshot = this.takeSince(-Infinity, 0);
+    const snapshot = this.flushed.take(true).entries;
     const data = Buffer.concat([MAGIC, encodeFrame(snapshot)]);
     try {
       const h = await open(tmp, 'w');
@@ -173,24 +172,6 @@ export class FileRequestCounterStore extends RequestCounterStore {
       }
       this.failed('compaction', err);
     }
-  }
-
-  /**
-   * What arrived since the flush marker, marking it all as flushed. Taken synchronously,
-   * so requests recorded while the write is in flight go into the next frame.
-   */
-  private takeSince(fromMs: number, alreadyAtFrom: number): Entries {
-    const out: Entries = { ms: [], count: [] };
-    this.window.forEachSince(fromMs, (ms, c) => {
-      const n = ms === fromMs ? c - alreadyAtFrom : c;
-      if (n > 0) {
-        out.ms.push(ms);
-        out.count.push(n);
-      }
-    });
-    this.flushedMs = this.window.headMs;
-    this.flushedCount = this.window.at(this.flushedMs);
-    return out;
   }
 
   private wrote(bytes: number): void {

@@ -1,3 +1,5 @@
+import type { Entries } from './counter-log';
+
 /**
  * An exact count of events over the last `windowMs` milliseconds: one 32-bit slot per
  * millisecond of the window in a ring, plus a running total. Memory is 4 bytes per
@@ -89,5 +91,43 @@ export class MillisecondWindow {
       const c = this.slots[ms % w];
       if (c !== 0) fn(ms, c);
     }
+  }
+}
+
+/**
+ * How much of a window has been written (to a file or a log): everything before `ms`, and
+ * `count` of the requests at `ms`. Both stores move it the same way: `take` collects what
+ * arrived since and moves the marker to the window's head synchronously, so requests
+ * counted while the write is in flight go in the next one; `putBack` undoes a take whose
+ * write certainly did not happen.
+ */
+export class FlushMarker {
+  private ms: number;
+  private count = 0;
+
+  constructor(private readonly window: MillisecondWindow) {
+    this.ms = window.headMs;
+  }
+
+  /** What arrived since the marker (or the whole window), marking it all written. */
+  take(all = false): { entries: Entries; before: { ms: number; count: number } } {
+    const before = { ms: this.ms, count: this.count };
+    const fromMs = all ? -Infinity : before.ms;
+    const entries: Entries = { ms: [], count: [] };
+    this.window.forEachSince(fromMs, (ms, c) => {
+      const n = ms === fromMs ? c - before.count : c;
+      if (n > 0) {
+        entries.ms.push(ms);
+        entries.count.push(n);
+      }
+    });
+    this.ms = this.window.headMs;
+    this.count = this.window.at(this.ms);
+    return { entries, before };
+  }
+
+  putBack(before: { ms: number; count: number }): void {
+    this.ms = before.ms;
+    this.count = before.count;
   }
 }

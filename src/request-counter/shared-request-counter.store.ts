@@ -5,7 +5,7 @@ import { errorText } from '../common/error-text';
 import { NotAppendedError } from '../shared-state/fold';
 import { SharedLog } from '../shared-state/shared-log';
 import { SharedState } from '../shared-state/shared-state';
-import { MillisecondWindow } from './ms-window';
+import { FlushMarker, MillisecondWindow } from './ms-window';
 import { CounterStoreStats, RequestCounterStore } from './request-counter.store';
 
 /** One flush of one instance: requests per millisecond since its previous flush. */
@@ -32,9 +32,8 @@ export class SharedRequestCounterStore
   private readonly others: MillisecondWindow;
   private readonly mutex = new Mutex();
   private log!: SharedLog<CountsOp, void>;
-  /** Everything up to and including `flushedCount` requests at `flushedMs` is in the log. */
-  private flushedMs: number;
-  private flushedCount = 0;
+  /** What of this instance's own counts is in the log. */
+  private readonly flushed: FlushMarker;
   private closed = false;
   private readonly st: CounterStoreStats;
 
@@ -48,7 +47,7 @@ export class SharedRequestCounterStore
     const now = clock.now();
     this.own = new MillisecondWindow(windowMs, now);
     this.others = new MillisecondWindow(windowMs, now);
-    this.flushedMs = this.own.headMs;
+    this.flushed = new FlushMarker(this.own);
     this.st = {
       file,
       bytesWritten: 0,
@@ -112,19 +111,10 @@ export class SharedRequestCounterStore
 
   private async flushLocked(): Promise<void> {
     if (this.closed) return;
-    const marker = { ms: this.flushedMs, count: this.flushedCount };
-    const op: CountsOp = { i: this.instanceId, ms: [], c: [] };
-    this.own.forEachSince(this.flushedMs, (ms, c) => {
-      const n = ms === marker.ms ? c - marker.count : c;
-      if (n > 0) {
-        op.ms.push(ms);
-        op.c.push(n);
-      }
-    });
-    if (op.ms.length === 0) return;
     // Taken synchronously: requests counted while the write is in flight go in the next one.
-    this.flushedMs = this.own.headMs;
-    this.flushedCount = this.own.at(this.flushedMs);
+    const { entries, before } = this.flushed.take();
+    if (entries.ms.length === 0) return;
+    const op: CountsOp = { i: this.instanceId, ms: entries.ms, c: entries.count };
     try {
       await this.log.append(op);
       this.st.flushes++;
@@ -135,8 +125,7 @@ export class SharedRequestCounterStore
       // Not in the log: send it again next time. (Once in the log, even if not yet
       // applied here, it must not be sent twice.)
       if (err instanceof NotAppendedError) {
-        this.flushedMs = marker.ms;
-        this.flushedCount = marker.count;
+        this.flushed.putBack(before);
       }
       this.st.lastError = `request counter flush to Redis failed: ${errorText(err)}`;
       this.st.flushErrors++;

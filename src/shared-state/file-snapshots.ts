@@ -1,6 +1,6 @@
 import { open, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { syncDir } from '../common/data-dir';
+import { syncDir } from '../infra/data-dir';
 import { Frame, SNAPSHOT_MAGIC, encodeFrame, hasMagic, scanFrames } from './log-frames';
 
 const NAME = /^snapshot-(\d{16})\.bin$/;

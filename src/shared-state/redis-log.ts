@@ -5,7 +5,7 @@ import { Clock, MonotonicClock } from '../common/clock';
 import { errorText } from '../common/error-text';
 import { AppendUnknownError, FencedError, NotAppendedError, compareIds } from './fold';
 import { BackendStatus, LogBackend, LogSink } from './log-backend';
-import { RedisSettings, connectRedis, redisTimeMs } from './redis';
+import { RedisSettings, connectRedis, redisKey, redisTimeMs } from '../infra/redis';
 import { RedisSnapshots } from './redis-snapshots';
 
 export interface RedisLogOptions {
@@ -75,7 +75,7 @@ export class RedisLog implements LogBackend {
 
   constructor(private readonly opts: RedisLogOptions) {
     this.logger = new Logger(`SharedLog:${opts.name}`);
-    this.key = `${opts.redis.prefix}:${opts.name}:log`;
+    this.key = redisKey(opts.redis, opts.name, 'log');
     this.trimGraceMs = opts.trimGraceMs ?? 60_000;
   }
 
@@ -89,7 +89,7 @@ export class RedisLog implements LogBackend {
     if (this.opts.snapshots) {
       this.snapshots = new RedisSnapshots({
         redis: this.commands,
-        base: `${this.opts.redis.prefix}:${this.opts.name}`,
+        base: redisKey(this.opts.redis, this.opts.name),
         logKey: this.key,
         instanceId: this.opts.instanceId,
         everyMs: this.opts.snapshotEveryMs ?? 30_000,

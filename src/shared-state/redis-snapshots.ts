@@ -4,7 +4,7 @@ import type Redis from 'ioredis';
 import { errorText } from '../common/error-text';
 import { compareIds } from './fold';
 import { LogSink } from './log-backend';
-import { redisTimeMs } from './redis';
+import { redisTimeMs } from '../infra/redis';
 
 export interface RedisSnapshotsOptions {
   redis: Redis;

@@ -1,3 +1,4 @@
+import { redisKey } from '../infra/redis';
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { Server } from 'node:http';
@@ -66,7 +67,7 @@ export class SharedState implements OnApplicationBootstrap, OnApplicationShutdow
     if (this.backend === 'redis') {
       backend = new RedisLog({
         name,
-        redis: { url: this.config.REDIS_URL, prefix: this.config.REDIS_PREFIX },
+        redis: this.config.redis,
         clock: this.clock,
         instanceId: this.instanceId,
         snapshots,
@@ -110,7 +111,7 @@ export class SharedState implements OnApplicationBootstrap, OnApplicationShutdow
 
   /** The stream key of a module's log, for messages. */
   keyOf(name: string): string {
-    return `${this.config.REDIS_PREFIX}:${name}:log`;
+    return redisKey(this.config.redis, name, 'log');
   }
 
   statuses(): SharedLogStatus[] {

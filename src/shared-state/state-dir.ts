@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DataDirError, checkDataDir } from '../common/data-dir';
-import { alive, runsNode } from '../common/processes';
+import { DataDirError, checkDataDir } from '../infra/data-dir';
+import { alive, runsNode } from '../infra/processes';
 
 /** Folders this process holds, so two apps in one process cannot share one either. */
 const held = new Set<string>();

@@ -1,6 +1,7 @@
 import { Expose, Transform } from 'class-transformer';
 import { IsIn, IsInt, Matches, Max, Min } from 'class-validator';
 import { CoreSettings } from '../config/core.settings';
+import { RedisSettings } from '../infra/redis';
 import { DerivedSettings, SettingsLookup, invalid, toInt } from '../config/settings';
 
 /** Where latency, rockets, stream posts and the request counter keep their state. Validated once at start with every other group (config/load-settings.ts). */
@@ -36,7 +37,11 @@ export class StateSettings implements DerivedSettings {
   @Expose() @Transform(toInt) @IsInt() @Min(1000) @Max(3_600_000) SHARED_SNAPSHOT_INTERVAL_MS =
     30_000;
 
+  /** REDIS_URL and REDIS_PREFIX as the Redis helpers take them (derived once). */
+  redis: RedisSettings = { url: '', prefix: '' };
+
   derive(lookup: SettingsLookup): void {
+    this.redis = { url: this.REDIS_URL, prefix: this.REDIS_PREFIX };
     if (lookup(CoreSettings).WORKERS > 1 && this.STATE_BACKEND !== 'redis') {
       invalid('WORKERS > 1 needs STATE_BACKEND=redis (each worker would keep its own state)');
     }

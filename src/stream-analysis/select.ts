@@ -1,26 +1,6 @@
 /** Exact k-th smallest over many sorted runs, without sorting their union. */
 
-export function lowerBound(a: Float64Array, v: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid] < v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-export function upperBound(a: Float64Array, v: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid] <= v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
+import { lowerBound, upperBound } from '../common/binary-search';
 
 /** In-place Hoare quickselect: the value of rank `k` (0-based) in `a`. */
 export function quickselect(a: Float64Array, k: number): number {

@@ -1,3 +1,4 @@
+import { redisKey } from '../infra/redis';
 import { Injectable } from '@nestjs/common';
 import { StateSettings } from '../shared-state/state.settings';
 import { StreamSettings } from './stream-analysis.settings';
@@ -37,15 +38,15 @@ export class StreamLeadership {
 
   /** The key holding the last upstream event id appended to the shared log. */
   get lastEventIdKey(): string {
-    return `${this.stateConfig.REDIS_PREFIX}:stream:last-event-id`;
+    return redisKey(this.stateConfig.redis, 'stream', 'last-event-id');
   }
 
   get lockKey(): string {
-    return `${this.stateConfig.REDIS_PREFIX}:stream:leader`;
+    return redisKey(this.stateConfig.redis, 'stream', 'leader');
   }
 
   private get upstreamKey(): string {
-    return `${this.stateConfig.REDIS_PREFIX}:stream:upstream`;
+    return redisKey(this.stateConfig.redis, 'stream', 'upstream');
   }
 
   /** The fencing value of the current holding, '' when not leading. */

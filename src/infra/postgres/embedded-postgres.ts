@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { chown, mkdir, mkdtemp, readFile, readlink, rename, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import { alive, runsNode } from '../common/processes';
+import { alive, runsNode } from '../processes';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 

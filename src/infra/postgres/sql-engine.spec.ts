@@ -1,4 +1,4 @@
-import { freshSchema, TestSchema } from '../../test/helpers/postgres';
+import { freshSchema, TestSchema } from '../../../test/helpers/postgres';
 import { QUERY_CANCELED, SqlEngine, openPostgres } from './sql-engine';
 
 describe('SqlEngine on a PostgreSQL server', () => {
