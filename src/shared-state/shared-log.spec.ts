@@ -1,52 +1,12 @@
 import Redis from 'ioredis';
-import { FakeClock } from '../../test/helpers/fake-clock';
 import { eventually } from '../../test/helpers/eventually';
-import { dropPrefix, testRedisUrl, uniquePrefix } from '../../test/helpers/redis';
-import { ListFold } from '../../test/helpers/list-fold';
+import { listReplicas } from '../../test/helpers/list-replica';
+import { testRedisUrl } from '../../test/helpers/redis';
 import { TcpProxy } from '../../test/helpers/tcp-proxy';
 import { AppendUnknownError, NotAppendedError } from './fold';
-import { RedisLog, RedisLogOptions } from './redis-log';
-import { SharedLog } from './shared-log';
 
-const started: SharedLog<number, number>[] = [];
-const prefixes: string[] = [];
-afterEach(async () => {
-  await Promise.all(started.map((l) => l.stop()));
-  started.length = 0;
-  await Promise.all(prefixes.map((p) => dropPrefix(p)));
-  prefixes.length = 0;
-});
-
-function prefix(name: string): string {
-  const p = uniquePrefix(name);
-  prefixes.push(p);
-  return p;
-}
-
-async function replica(
-  p: string,
-  options: Partial<RedisLogOptions> = {},
-  url = testRedisUrl(),
-): Promise<{ log: SharedLog<number, number>; fold: ListFold }> {
-  const fold = new ListFold();
-  const instanceId = `replica-${started.length}`;
-  const backend = new RedisLog({
-    name: 'list',
-    redis: { url, prefix: p },
-    clock: new FakeClock(),
-    instanceId,
-    snapshots: true,
-    ...options,
-  });
-  const log = new SharedLog(
-    fold,
-    { name: 'list', instanceId, snapshotEveryMs: options.snapshotEveryMs },
-    backend,
-  );
-  await log.start();
-  started.push(log);
-  return { log, fold };
-}
+const { prefix, replica, cleanup } = listReplicas();
+afterEach(cleanup);
 
 async function keysUnder(p: string): Promise<string[]> {
   const redis = new Redis(testRedisUrl());
