@@ -41,7 +41,14 @@ export class StatsdListener implements OnModuleInit, BeforeApplicationShutdown {
   async onModuleInit(): Promise<void> {
     if (!this.env.STATSD_ENABLED || this.env.BEACON_WORKER_INDEX !== 0) return;
     const { STATSD_UDP_HOST: host, STATSD_UDP_PORT: port, METRICS_UDP_RCVBUF: rcvbuf } = this.env;
-    this.socket = await bindUdp(host, port, rcvbuf, (msg) => this.receive(msg), this.logger);
+    this.socket = await bindUdp(
+      host,
+      port,
+      rcvbuf,
+      (msg) => this.receive(msg),
+      this.logger,
+      'STATSD_UDP_PORT',
+    );
     this.logger.log(`StatsD timers on UDP ${host}:${this.port}`);
   }
 
