@@ -6,6 +6,7 @@ import { EmbeddedPostgres, startEmbeddedPostgres } from './api-metrics/embedded-
 import { Backoff } from './common/backoff';
 import { EMBEDDED_DIR } from './api-metrics/sql-engine';
 import { Environment } from './config/environment';
+import { serveClusterScrapes } from './prometheus/cluster-scrape';
 
 /** How long the primary waits for a worker to stop gracefully before killing it. */
 const WORKER_STOP_MS = 30_000;
@@ -19,7 +20,8 @@ const WORKER_STOP_MS = 30_000;
  * line), then the database, then logs one line and exits 0. A worker that cannot start for
  * a reason only the operator can fix (a port in use, a bad DATA_DIR) is not replaced: its
  * one fatal line is logged here, once however many workers report it, and the cluster
- * stops with exit code 1.
+ * stops with exit code 1. A scrape of GET /prometheus on any worker is answered for all of
+ * them, combined here (prometheus/cluster-scrape.ts).
  */
 export async function runPrimary(env: Environment, log: pino.Logger): Promise<void> {
   let database: EmbeddedPostgres | null = null;
@@ -75,6 +77,8 @@ export async function runPrimary(env: Environment, log: pino.Logger): Promise<vo
       );
     }
   });
+  // GET /prometheus on any worker answers for all of them, combined here.
+  if (env.PROMETHEUS_ENABLED) serveClusterScrapes();
   for (let i = 0; i < env.WORKERS; i++) fork(i);
   log.info(`Beacon cluster: starting ${env.WORKERS} workers on port ${env.PORT}`);
 

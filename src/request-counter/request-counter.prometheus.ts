@@ -1,5 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { PrometheusRegistry, perScrape } from '../common/prometheus';
+import { ALL, PrometheusRegistry, SHARED, perScrape } from '../common/prometheus';
 import { Environment } from '../config/environment';
 import { RequestCounterService } from './request-counter.service';
 
@@ -20,6 +20,7 @@ export class RequestCounterPrometheus implements OnModuleInit {
       'beacon_recent_requests',
       `Requests received in the last COUNTER_WINDOW_SECONDS (${this.env.COUNTER_WINDOW_SECONDS} s), what GET /counter answers.`,
       () => this.counter.read().count,
+      SHARED, // every instance's requests, in redis mode: the same answer on each
     );
     p.counter(
       'beacon_recent_requests_flushes_total',
@@ -40,6 +41,7 @@ export class RequestCounterPrometheus implements OnModuleInit {
       'beacon_recent_requests_persisting',
       '1 while the last write of counts succeeded.',
       () => (stats().lastError === null ? 1 : 0),
+      ALL,
     );
   }
 }
