@@ -8,6 +8,8 @@ import { EMBEDDED_DIR } from './infra/postgres/sql-engine';
 import { ApiMetricsSettings } from './api-metrics/api-metrics.settings';
 import { CoreSettings } from './config/core.settings';
 import { LoadedSettings } from './config/settings';
+import { PrometheusSettings } from './prometheus/prometheus.settings';
+import { serveClusterScrapes } from './prometheus/cluster-scrape';
 
 /** How long the primary waits for a worker to stop gracefully before killing it. */
 const WORKER_STOP_MS = 30_000;
@@ -18,7 +20,11 @@ const WORKER_STOP_MS = 30_000;
  * connections round-robin). It runs the embedded PostgreSQL itself when api-metrics has no
  * DATABASE_URL, so every worker reads and writes one database. A worker that dies is
  * replaced; SIGTERM or SIGINT stops the workers (each stops gracefully and logs its own
- * line), then the database, then logs one line and exits 0.
+ * line), then the database, then logs one line and exits 0. A worker that cannot start for
+ * a reason only the operator can fix (a port in use, a bad DATA_DIR) is not replaced: its
+ * one fatal line is logged here, once however many workers report it, and the cluster
+ * stops with exit code 1. A scrape of GET /prometheus on any worker is answered for all of
+ * them, combined here (prometheus/cluster-scrape.ts).
  */
 export async function runPrimary(settings: LoadedSettings, log: pino.Logger): Promise<void> {
   const core = settings.get(CoreSettings);
@@ -61,7 +67,12 @@ export async function runPrimary(settings: LoadedSettings, log: pino.Logger): Pr
   // One line once every worker accepts connections (each also logs its own), so a
   // supervisor or a test knows when the whole cluster serves.
   const listening = new Set<number>();
-  cluster.on('message', (worker, message: { beacon?: string; port?: number }) => {
+  cluster.on('message', (worker, message: { beacon?: string; port?: number; message?: string }) => {
+    if (message?.beacon === 'fatal') {
+      if (stopping) return;
+      log.fatal(message.message);
+      return void stop(null, 1);
+    }
     const index = indexOf.get(worker);
     if (message?.beacon !== 'listening' || index === undefined || listening.has(index)) return;
     listening.add(index);
@@ -71,10 +82,12 @@ export async function runPrimary(settings: LoadedSettings, log: pino.Logger): Pr
       );
     }
   });
+  // GET /prometheus on any worker answers for all of them, combined here.
+  if (settings.get(PrometheusSettings).PROMETHEUS_ENABLED) serveClusterScrapes();
   for (let i = 0; i < core.WORKERS; i++) fork(i);
   log.info(`Beacon cluster: starting ${core.WORKERS} workers on port ${core.PORT}`);
 
-  const stop = async (signal: NodeJS.Signals) => {
+  const stop = async (signal: NodeJS.Signals | null, exitCode = 0) => {
     if (stopping) return;
     stopping = true;
     const started = performance.now();
@@ -90,10 +103,14 @@ export async function runPrimary(settings: LoadedSettings, log: pino.Logger): Pr
     clearTimeout(killer);
     await database?.stop();
     log.info(
-      { signal, stopMs: Math.round(performance.now() - started), workerExitCodes: codes },
+      {
+        signal: signal ?? undefined,
+        stopMs: Math.round(performance.now() - started),
+        workerExitCodes: codes,
+      },
       'Beacon cluster stopped',
     );
-    log.flush(() => process.exit(codes.every((c) => c === 0) ? 0 : 1));
+    log.flush(() => process.exit(exitCode === 0 && codes.every((c) => c === 0) ? 0 : 1));
   };
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const)
     process.on(signal, (s) => void stop(s));

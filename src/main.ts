@@ -16,6 +16,7 @@ import { loadSettings } from './config/load-settings';
 import { InvalidConfigurationError, LoadedSettings } from './config/settings';
 import { EmbeddedPostgresError } from './infra/postgres/embedded-postgres';
 import { DataDirError } from './infra/data-dir';
+import { explainBindError, PortInUseError } from './infra/port-in-use';
 
 /**
  * The entry point `npm start` runs. Start-up logs go out as they happen (no buffering, so
@@ -49,7 +50,11 @@ async function main(): Promise<void> {
       abortOnError: false,
     });
     configureApp(app);
-    await app.listen(core.PORT, core.HOST);
+    // The module listeners (UDP, COMPAT_002_PORT) name their own setting, so a port in use
+    // still raw here is PORT (`listen EADDRINUSE`; in a cluster worker, `bind EADDRINUSE`).
+    await app.listen(core.PORT, core.HOST).catch((err: unknown) => {
+      throw explainBindError(err, 'PORT', core.HOST, core.PORT, 'tcp');
+    });
   } catch (err) {
     return fatal(root, err);
   }
@@ -86,11 +91,25 @@ async function main(): Promise<void> {
 }
 
 /** Errors whose message tells the operator what to fix; a stack would only hide it. */
-const OPERATOR_ERRORS = [InvalidConfigurationError, DataDirError, EmbeddedPostgresError];
+const OPERATOR_ERRORS = [
+  InvalidConfigurationError,
+  DataDirError,
+  EmbeddedPostgresError,
+  PortInUseError,
+];
 
 function fatal(log: pino.Logger, err: unknown): void {
   const message = err instanceof Error ? err.message : String(err);
-  if (OPERATOR_ERRORS.some((kind) => err instanceof kind)) log.fatal(message);
+  const forOperator = OPERATOR_ERRORS.some((kind) => err instanceof kind);
+  if (forOperator && cluster.isWorker && process.connected) {
+    // Every worker would say it (each binds PORT): the primary says it once, stops the
+    // cluster and exits 1, rather than restart workers that cannot start. It stops this
+    // one too; the timer is in case it never does.
+    process.send?.({ beacon: 'fatal', message });
+    setTimeout(() => process.exit(1), 10_000);
+    return;
+  }
+  if (forOperator) log.fatal(message);
   else log.fatal({ err }, message);
   log.flush(() => process.exit(1));
 }

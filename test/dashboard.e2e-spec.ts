@@ -2,6 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { CHROMIUM, launchChromium, openPage } from './helpers/browser';
 import { eventually } from './helpers/eventually';
 import { LiveFeed } from '../src/api-metrics/live-feed';
+import { MetricsUdpListener } from '../src/api-metrics/metrics-udp.listener';
 import { launchRocket, sendApiRecord } from './helpers/feed';
 import { freshSchema, TestSchema } from './helpers/postgres';
 import { systemTool } from './helpers/system-tool';
@@ -171,4 +172,37 @@ async function open(browser: Browser, url: string): Promise<{ page: Page; errors
       await keyed.close();
     }
   }, 60_000);
+
+  it('says a key is needed, not "down: 0, 1, …", until one is entered; then a wrong one is refused', async () => {
+    const key = 'dash-badge-0123456789abcdef';
+    const keyed = await startTestApp({ API_KEYS: key, API_KEYS_FOR_READS: 'true' });
+    try {
+      const { page } = await open(browser, `${keyed.baseUrl}/`);
+      await page.locator('#key-form:not([hidden])').waitFor();
+      await page.locator('#health.warn').waitFor();
+      expect(await page.locator('#health').textContent()).toBe('key needed');
+      await page.fill('#key-input', 'dash-badge-not-the-key-0000');
+      await page.click('#key-form button');
+      await page.locator('#health', { hasText: 'key refused' }).waitFor();
+      expect(await page.locator('#health').getAttribute('class')).toBe('pill warn');
+      await page.close();
+    } finally {
+      await keyed.close();
+    }
+  }, 30_000);
+
+  it('names the api-metrics UDP port it really listens on, not 5000', async () => {
+    const port = t.app.get(MetricsUdpListener).port!;
+    expect(port).not.toBe(5000);
+    const { page, errors } = await open(browser, `${t.baseUrl}/`);
+    const hint = page.locator('#api-metrics [data-field="records"] td', {
+      hasText: 'no records yet',
+    });
+    await hint.waitFor();
+    expect(await hint.textContent()).toBe(
+      `no records yet: send seed-002 datagrams to UDP :${port}`,
+    );
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 30_000);
 });

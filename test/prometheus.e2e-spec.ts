@@ -183,4 +183,63 @@ const SSE_SAMPLE = readFileSync(join(__dirname, 'fixtures/upfluence-stream-sampl
       await new Promise((r) => server.once('exit', r));
     }
   }, 60_000);
+
+  it("scrapes with a key under API_KEYS_FOR_READS: docs/operations.md's keyed config, as written", async () => {
+    const key = 'k-prometheus-0123456789';
+    const keyed = await startTestApp({ API_KEYS: key, API_KEYS_FOR_READS: 'true' });
+    const dir = tempDir('beacon-prometheus-keyed-');
+    const port = await freePort();
+    // The doc's block, with this test's target, key file and a 1 s interval.
+    const doc = readFileSync(join(__dirname, '..', 'docs', 'operations.md'), 'utf8');
+    const block = [...doc.matchAll(/```yaml\n([\s\S]*?)```/g)]
+      .map((m) => m[1])
+      .find((b) => b.includes('authorization:'));
+    expect(block).toContain('credentials_file: /etc/prometheus/beacon-api-key');
+    writeFileSync(join(dir, 'beacon-api-key'), `${key}\n`);
+    const keyedJob = block!
+      .replace('/etc/prometheus/beacon-api-key', join(dir, 'beacon-api-key'))
+      .replace("'127.0.0.1:8080'", `'${new URL(keyed.baseUrl).host}'`)
+      .replace('scrape_interval: 15s', 'scrape_interval: 1s');
+    // The same job without the block, to show the key is what makes the difference.
+    const plainJob = keyedJob
+      .replace('scrape_configs:\n', '')
+      .replace('job_name: beacon', 'job_name: beacon-without-key')
+      .replace(/ +authorization:\n.*\n/, '');
+    writeFileSync(join(dir, 'prometheus.yml'), `${keyedJob}${plainJob}`);
+    const server = spawn(
+      PROMETHEUS,
+      [
+        `--config.file=${join(dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let log = '';
+    server.stderr.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
+    try {
+      let up: Record<string, string> = {};
+      await eventually(async () => {
+        try {
+          const res = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=up`);
+          const result = (
+            (await res.json()) as {
+              data: { result: { metric: { job: string }; value: [number, string] }[] };
+            }
+          ).data.result;
+          up = Object.fromEntries(result.map((r) => [r.metric.job, r.value[1]]));
+          return Object.keys(up).length === 2;
+        } catch {
+          return false; // not up yet
+        }
+      }, 30_000).catch((err: Error) => {
+        throw new Error(`${err.message}; prometheus said:\n${log}`);
+      });
+      expect(up).toEqual({ beacon: '1', 'beacon-without-key': '0' });
+    } finally {
+      server.kill('SIGTERM');
+      await new Promise((r) => server.once('exit', r));
+      await keyed.close();
+    }
+  }, 60_000);
 });

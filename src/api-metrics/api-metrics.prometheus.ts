@@ -1,5 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { PrometheusRegistry, perScrape } from '../common/prometheus';
+import { ALL, PrometheusRegistry, perScrape } from '../common/prometheus';
 import { PrometheusSettings } from '../prometheus/prometheus.settings';
 import { StateSettings } from '../shared-state/state.settings';
 import { ApiMetricsService } from './api-metrics.service';
@@ -87,8 +87,11 @@ export class ApiMetricsPrometheus implements OnModuleInit {
       'Batch writes that failed (retried with backoff).',
       () => db().failedWrites,
     );
-    p.gauge('beacon_api_metrics_database_up', '1 while the database answers.', () =>
-      db().database === 'up' ? 1 : 0,
+    p.gauge(
+      'beacon_api_metrics_database_up',
+      '1 while the database answers.',
+      () => (db().database === 'up' ? 1 : 0),
+      ALL,
     );
     p.counter(
       'beacon_api_metrics_rows_pruned_total',

@@ -7,6 +7,7 @@ import { WebSocketServer } from 'ws';
 import { ApiKeys, chooseProtocol } from '../common/api-keys';
 import { DomainError, UnavailableError } from '../common/domain-errors';
 import { hostAllowed } from '../common/http-input';
+import { explainBindError } from '../infra/port-in-use';
 import { originAllowed } from '../common/ws-adapter';
 import { ApiMetricsSettings } from './api-metrics.settings';
 import { CoreSettings } from '../config/core.settings';
@@ -60,7 +61,9 @@ export class Compat002Server implements OnModuleInit, OnApplicationShutdown {
     const server = createServer((req, res) => void this.handle(req, res));
     server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      server.once('error', (err) =>
+        reject(explainBindError(err, 'COMPAT_002_PORT', this.coreConfig.HOST, port, 'tcp')),
+      );
       server.listen(port, this.coreConfig.HOST, () => resolve());
     });
     this.server = server;

@@ -62,6 +62,7 @@ export class MetricsUdpListener implements OnModuleInit, BeforeApplicationShutdo
       rcvbuf,
       (msg, from) => this.receive(msg, from),
       this.logger,
+      'METRICS_UDP_PORT',
     );
     this.logger.log(`api-metrics UDP listening on ${host}:${this.port}`);
     if (this.config.metricsUpstream) this.dialUpstream(this.config.metricsUpstream);

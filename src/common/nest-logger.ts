@@ -12,8 +12,9 @@ const FRAMEWORK_CONTEXTS = new Set([
 
 /**
  * The logger Nest gets: Beacon's JSON logger without Nest's start-up narration, and without
- * the copy of a start-up error that Nest's ExceptionHandler logs before rethrowing it (main
- * reports that error itself, as its one fatal line). Warnings and errors from Nest pass.
+ * the copy of a start-up error that Nest's ExceptionHandler logs before rethrowing it, nor
+ * the copy of a failed listen that NestApplication logs before rejecting (main reports
+ * either itself, as its one fatal line). Warnings and other errors from Nest pass.
  */
 export class BeaconNestLogger implements LoggerService {
   constructor(private readonly inner: LoggerService) {}
@@ -36,6 +37,7 @@ export class BeaconNestLogger implements LoggerService {
   }
   error(message: unknown, ...rest: unknown[]): void {
     if (rest.at(-1) === 'ExceptionHandler') return;
+    if (rest.at(-1) === 'NestApplication' && /^Error: (listen|bind) /.test(String(message))) return;
     this.inner.error(message, ...rest);
   }
 }

@@ -1,10 +1,22 @@
 import { Injectable } from '@nestjs/common';
-import { Counter, Gauge, Metric, MetricValue, Registry } from 'prom-client';
+import { Aggregator, Counter, Gauge, Metric, MetricValue, Registry } from 'prom-client';
 
 type Labels = Record<string, string>;
 type Read<T> = () => T | Promise<T>;
 /** One labelled value of a metric family. */
 export type Series = [labels: Labels, value: number];
+
+/**
+ * How one scrape of a cluster (WORKERS > 1) combines a series from every worker
+ * (prom-client's AggregatorRegistry). The default, `sum`, is right for what each worker
+ * counts or holds of its own (requests, datagrams, memory). A figure read from the shared
+ * state, which every worker folds alike, would count N times: it takes `SHARED` (the most
+ * caught-up worker's). A 1-while-fine gauge takes `ALL` (1 only while every worker is), a
+ * 1-while-wrong one `ANY` (1 while any worker is).
+ */
+export const SHARED: Aggregator = 'max';
+export const ALL: Aggregator = 'min';
+export const ANY: Aggregator = 'max';
 
 /**
  * The app's Prometheus registry (one per app, so apps built side by side in a test never
@@ -17,28 +29,41 @@ export class PrometheusRegistry {
   readonly registry = new Registry();
 
   /** A value that goes up and down, read at scrape time; null leaves the series out. */
-  gauge(name: string, help: string, read: Read<number | null>): void {
-    this.gauges(name, help, [], async () => {
+  gauge(name: string, help: string, read: Read<number | null>, aggregator?: Aggregator): void {
+    const series = async (): Promise<Series[]> => {
       const value = await read();
       return value === null ? [] : [[{}, value]];
-    });
+    };
+    this.gauges(name, help, [], series, aggregator);
   }
 
   /** A gauge family: one series per label set. */
-  gauges(name: string, help: string, labelNames: string[], read: Read<Series[]>): void {
+  gauges(
+    name: string,
+    help: string,
+    labelNames: string[],
+    read: Read<Series[]>,
+    aggregator: Aggregator = 'sum',
+  ): void {
     const collect = refill<Gauge>(read, (g, labels, value) => g.set(labels, value));
-    new Gauge({ name, help, labelNames, registers: [this.registry], collect });
+    new Gauge({ name, help, labelNames, registers: [this.registry], collect, aggregator });
   }
 
   /** A count the module keeps (it only grows while the process lives), read at scrape time. */
-  counter(name: string, help: string, read: Read<number>): void {
-    this.counters(name, help, [], async () => [[{}, await read()]]);
+  counter(name: string, help: string, read: Read<number>, aggregator?: Aggregator): void {
+    this.counters(name, help, [], async () => [[{}, await read()]], aggregator);
   }
 
   /** A counter family: one series per label set. */
-  counters(name: string, help: string, labelNames: string[], read: Read<Series[]>): void {
+  counters(
+    name: string,
+    help: string,
+    labelNames: string[],
+    read: Read<Series[]>,
+    aggregator: Aggregator = 'sum',
+  ): void {
     const collect = refill<Counter>(read, (c, labels, value) => c.inc(labels, value));
-    new Counter({ name, help, labelNames, registers: [this.registry], collect });
+    new Counter({ name, help, labelNames, registers: [this.registry], collect, aggregator });
   }
 
   /**
@@ -49,8 +74,11 @@ export class PrometheusRegistry {
     name: string,
     help: string,
     read: Read<{ labels: Labels; quantiles: [number, number | null][]; count: number }[]>,
+    aggregator: Aggregator = 'sum',
   ): void {
-    this.registry.registerMetric(new ComputedSummary(name, help, read) as unknown as Metric);
+    this.registry.registerMetric(
+      new ComputedSummary(name, help, read, aggregator) as unknown as Metric,
+    );
   }
 }
 
@@ -89,6 +117,7 @@ class ComputedSummary {
     private readonly read: Read<
       { labels: Labels; quantiles: [number, number | null][]; count: number }[]
     >,
+    private readonly aggregator: Aggregator,
   ) {}
 
   async get(): Promise<{
@@ -96,7 +125,7 @@ class ComputedSummary {
     help: string;
     type: 'summary';
     values: MetricValue<string>[];
-    aggregator: 'sum';
+    aggregator: Aggregator;
   }> {
     const values: MetricValue<string>[] = [];
     for (const { labels, quantiles, count } of await this.read()) {
@@ -114,7 +143,7 @@ class ComputedSummary {
       help: this.help,
       type: 'summary',
       values,
-      aggregator: 'sum',
+      aggregator: this.aggregator,
     };
   }
 

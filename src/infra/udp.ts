@@ -1,11 +1,13 @@
 import { Logger } from '@nestjs/common';
 import { createSocket, RemoteInfo, Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
+import { explainBindError } from './port-in-use';
 
 /**
  * Binds a UDP socket and asks for a receive buffer of `rcvbuf` bytes. The kernel may
  * grant less (Linux caps it at net.core.rmem_max); that is logged, since the buffer is
- * what absorbs a burst while the event loop is busy.
+ * what absorbs a burst while the event loop is busy. A port already taken rejects with a
+ * PortInUseError naming `setting`, the variable that moves it.
  */
 export async function bindUdp(
   host: string,
@@ -13,12 +15,14 @@ export async function bindUdp(
   rcvbuf: number,
   onMessage: (msg: Buffer, from: RemoteInfo) => void,
   logger: Logger,
+  setting: string,
 ): Promise<Socket> {
   const socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4', recvBufferSize: rcvbuf });
   await new Promise<void>((resolve, reject) => {
-    socket.once('error', reject);
+    const fail = (err: Error) => reject(explainBindError(err, setting, host, port, 'udp'));
+    socket.once('error', fail);
     socket.bind(port, host, () => {
-      socket.off('error', reject);
+      socket.off('error', fail);
       resolve();
     });
   });

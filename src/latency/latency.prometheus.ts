@@ -1,5 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { PrometheusRegistry, perScrape } from '../common/prometheus';
+import { PrometheusRegistry, SHARED, perScrape } from '../common/prometheus';
 import { LatencySettings } from './latency.settings';
 import { PrometheusSettings } from '../prometheus/prometheus.settings';
 import { UNSUPPORTED_KINDS } from './statsd';
@@ -28,20 +28,24 @@ export class LatencyPrometheus implements OnModuleInit {
     const p = this.prometheus;
     const usage = perScrape(() => this.latency.usage());
     const max = this.promConfig.PROMETHEUS_MAX_LATENCY_METRICS;
+    // Every figure but memory is the shared state's, the same in every worker of a cluster.
     p.gauge(
       'beacon_latency_metrics',
       'Latency metrics that exist.',
       async () => (await usage()).metrics,
+      SHARED,
     );
     p.gauge(
       'beacon_latency_samples',
       'Samples inside the metrics windows.',
       async () => (await usage()).samples,
+      SHARED,
     );
     p.gauge(
       'beacon_latency_reserved_samples',
       'Sum of every metric max_samples, bounded by LATENCY_MAX_TOTAL_SAMPLES.',
       async () => (await usage()).reservedSamples,
+      SHARED,
     );
     p.gauge(
       'beacon_latency_memory_bytes',
@@ -52,16 +56,19 @@ export class LatencyPrometheus implements OnModuleInit {
       'beacon_latency_metrics_unexported',
       'Metrics whose percentiles are not exported here (past PROMETHEUS_MAX_LATENCY_METRICS).',
       async () => Math.max(0, (await usage()).metrics - max),
+      SHARED,
     );
     p.counter(
       'beacon_latency_metrics_expired_total',
       'Metrics created by samples and removed after LATENCY_IDLE_EXPIRY_MS without one.',
       async () => (await usage()).expiredIdle,
+      SHARED,
     );
     p.counter(
       'beacon_latency_samples_refused_total',
       'Samples refused because their metric could not be created (LATENCY_MAX_METRICS or LATENCY_MAX_TOTAL_SAMPLES).',
       async () => (await usage()).refusedAtLimit,
+      SHARED,
     );
     p.summary(
       'beacon_latency_seconds',
@@ -76,6 +83,7 @@ export class LatencyPrometheus implements OnModuleInit {
           ],
           count: m.count,
         })),
+      SHARED,
     );
     if (!this.config.STATSD_ENABLED) return;
     const stats = perScrape(() => this.statsd.stats());

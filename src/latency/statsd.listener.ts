@@ -44,7 +44,14 @@ export class StatsdListener implements OnModuleInit, BeforeApplicationShutdown {
     if (!this.config.STATSD_ENABLED || this.coreConfig.BEACON_WORKER_INDEX !== 0) return;
     const { STATSD_UDP_HOST: host, STATSD_UDP_PORT: port } = this.config;
     const rcvbuf = this.coreConfig.METRICS_UDP_RCVBUF;
-    this.socket = await bindUdp(host, port, rcvbuf, (msg) => this.receive(msg), this.logger);
+    this.socket = await bindUdp(
+      host,
+      port,
+      rcvbuf,
+      (msg) => this.receive(msg),
+      this.logger,
+      'STATSD_UDP_PORT',
+    );
     this.logger.log(`StatsD timers on UDP ${host}:${this.port}`);
   }
 

@@ -95,4 +95,19 @@ describe('parseStatsd', () => {
   it('ignores empty lines', () => {
     expect(parseStatsd('\n\n\r\n')).toMatchObject({ samples: 0, malformed: 0 });
   });
+
+  it('counts a Telegraf line whose tag value holds a colon as malformed, not as bogus samples', () => {
+    // `host=db:5432` with timing 12, or `host=db` with timings 5432 and 12: no way to tell.
+    const b = parseStatsd(
+      ['api.latency,host=db:5432:12|ms', 'api.latency,host=a:b:12|ms', 'x,k=v:1:2|ms'].join('\n'),
+    );
+    expect(b).toMatchObject({ malformed: 3, samples: 0 });
+    expect(b.timers.size).toBe(0);
+  });
+
+  it('reads a DogStatsD tag whose value holds colons: the key ends at the first one', () => {
+    const b = parseStatsd('api.latency:12|ms|#host:db:5432,url:http://x:80/a');
+    expect(b.malformed).toBe(0);
+    expect([...b.timers]).toEqual([['api.latency{host=db:5432,url=http://x:80/a}', [12e6]]]);
+  });
 });

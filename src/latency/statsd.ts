@@ -51,8 +51,9 @@ function splitTag(tag: string): [string, string?] {
 /**
  * Parses one datagram of StatsD lines: `name:value|type`, several values per line
  * (DogStatsD's `name:v1:v2|ms`), the sections `|@rate`, `|#tags`, `|c:container`,
- * `|e:external` and `|T<timestamp>`, DogStatsD tags (`|#k:v,flag`) and Telegraf tags
- * (`name,k=v,flag:value|ms`). Timers (`ms`, `h`, `d`) become samples of the metric
+ * `|e:external` and `|T<timestamp>`, DogStatsD tags (`|#k:v,flag`; a value may hold `:`)
+ * and Telegraf tags (`name,k=v,flag:value|ms`, one value: a Telegraf line with a second
+ * `:` is malformed, since a `:` in a tag value and several values look the same). Timers (`ms`, `h`, `d`) become samples of the metric
  * `metricId(name, tags)`; counters, gauges, sets, events (`_e{…}`) and service checks
  * (`_sc|…`) are counted by kind; only lines that are not StatsD are malformed.
  *
@@ -89,6 +90,10 @@ function parseLine(line: string, batch: StatsdBatch): void {
   const values = sections[0].slice(colon + 1).split(':');
   const type = sections[1];
   if (name.length === 0 || telegrafTags.some((t) => t.length === 0)) return void batch.malformed++;
+  // With Telegraf tags, a `:` in a tag value (`name,host=db:5432:12|ms`) reads exactly like
+  // DogStatsD's several values (host=db, timings 5432 and 12): the line is ambiguous, so it
+  // is malformed rather than recorded as bogus samples. Telegraf itself sends one value.
+  if (telegrafTags.length > 0 && values.length > 1) return void batch.malformed++;
   const tags = [...telegrafTags];
   for (const extra of sections.slice(2)) {
     if (extra.startsWith('@')) {

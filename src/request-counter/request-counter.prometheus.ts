@@ -1,5 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { PrometheusRegistry, perScrape } from '../common/prometheus';
+import { ALL, PrometheusRegistry, SHARED, perScrape } from '../common/prometheus';
 import { PrometheusSettings } from '../prometheus/prometheus.settings';
 import { RequestCounterSettings } from './request-counter.settings';
 import { RequestCounterService } from './request-counter.service';
@@ -22,6 +22,7 @@ export class RequestCounterPrometheus implements OnModuleInit {
       'beacon_recent_requests',
       `Requests received in the last COUNTER_WINDOW_SECONDS (${this.config.COUNTER_WINDOW_SECONDS} s), what GET /counter answers.`,
       () => this.counter.read().count,
+      SHARED, // every instance's requests, in redis mode: the same answer on each
     );
     p.counter(
       'beacon_recent_requests_flushes_total',
@@ -42,6 +43,7 @@ export class RequestCounterPrometheus implements OnModuleInit {
       'beacon_recent_requests_persisting',
       '1 while the last write of counts succeeded.',
       () => (stats().lastError === null ? 1 : 0),
+      ALL,
     );
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { PrometheusRegistry, Series, perScrape } from '../common/prometheus';
+import { ALL, ANY, PrometheusRegistry, SHARED, Series, perScrape } from '../common/prometheus';
 import { PrometheusSettings } from '../prometheus/prometheus.settings';
 import { StateSettings } from './state.settings';
 import { SharedLogStatus } from './shared-log';
@@ -23,12 +23,14 @@ export class SharedStatePrometheus implements OnModuleInit {
       'Where module state lives: 1 for the STATE_BACKEND in use.',
       ['backend'],
       () => [[{ backend: this.config.STATE_BACKEND }, 1]],
+      SHARED,
     );
     if (!this.shared.logged) return;
     p.gauge(
       'beacon_shared_state_stale',
       '1 while Redis is unreachable and reads answer from local state (Beacon-Stale).',
       () => (this.shared.staleSince() === null ? 0 : 1),
+      ANY,
     );
     const statuses = perScrape(() => this.shared.statuses());
     const perLog = (read: (s: SharedLogStatus) => number) => (): Series[] =>
@@ -38,12 +40,14 @@ export class SharedStatePrometheus implements OnModuleInit {
       '1 while this instance tails the log.',
       ['log'],
       perLog((s) => (s.connected ? 1 : 0)),
+      ALL,
     );
     p.gauges(
       'beacon_shared_log_write_refused',
       '1 while the disk refuses writes to this local log (its writes answer 503).',
       ['log'],
       perLog((s) => (s.writeError === null ? 0 : 1)),
+      ANY,
     );
     const counters: [string, string, (s: SharedLogStatus) => number][] = [
       [

@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { Clock } from '../common/clock';
-import { PrometheusRegistry, perScrape } from '../common/prometheus';
+import { PrometheusRegistry, SHARED, perScrape } from '../common/prometheus';
 import { PrometheusSettings } from '../prometheus/prometheus.settings';
 import { AnalysisService } from './analysis.service';
 import { StreamConsumer } from './stream-consumer';
@@ -57,6 +57,7 @@ export class StreamAnalysisPrometheus implements OnModuleInit {
         const at = lastEvent();
         return at === null ? null : at / 1000;
       },
+      'max', // in a cluster: the latest any worker saw
     );
     p.gauge(
       'beacon_stream_lag_seconds',
@@ -65,17 +66,20 @@ export class StreamAnalysisPrometheus implements OnModuleInit {
         const at = lastEvent();
         return at === null ? null : Math.max(0, this.clock.now() - at) / 1000;
       },
+      'min',
     );
     const usage = perScrape(() => this.analysis.usage());
     p.gauge(
       'beacon_stream_posts_retained',
       'Posts kept for the 24 h window.',
       async () => (await usage()).postsRetained,
+      SHARED, // every instance folds every post
     );
     p.counter(
       'beacon_stream_posts_evicted_total',
       'Posts dropped early because STREAM_MAX_POSTS was reached.',
       async () => (await usage()).evictedForMemory,
+      SHARED,
     );
     p.gauge(
       'beacon_stream_memory_bytes',

@@ -361,7 +361,7 @@ export interface paths {
         };
         /**
          * Prometheus exposition of every module
-         * @description The Prometheus text format (version 0.0.4): process and Node runtime series, `beacon_http_request_duration_seconds` by route template and status, and each module's figures (latency percentiles as a summary per metric, for the first PROMETHEUS_MAX_LATENCY_METRICS metrics by id). docs/operations.md lists every series and has a scrape config. 404 with PROMETHEUS_ENABLED=false.
+         * @description The Prometheus text format (version 0.0.4): process and Node runtime series, `beacon_http_request_duration_seconds` by route template and status, and each module's figures (latency percentiles as a summary per metric, for the first PROMETHEUS_MAX_LATENCY_METRICS metrics by id). With WORKERS > 1, one scrape covers every worker: counters summed, figures of the shared state taken once. docs/operations.md lists every series and has a scrape config. 404 with PROMETHEUS_ENABLED=false.
          */
         get: operations["Prometheus_scrape"];
         put?: never;
@@ -2871,6 +2871,22 @@ export interface operations {
                      *       "error": "Too Many Requests",
                      *       "message": "Too many requests: RATE_LIMIT_PER_MINUTE allows 100 a minute per client; retry after the Retry-After seconds",
                      *       "statusCode": 429
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description WORKERS > 1: a worker did not hand its figures over in time (it is starting or stopping); no partial exposition is given. Scrape again. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Service Unavailable",
+                     *       "message": "The cluster exposition is unavailable: 1 worker(s) did not answer in time",
+                     *       "statusCode": 503
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponseDto"];

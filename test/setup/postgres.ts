@@ -8,7 +8,10 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { EmbeddedPostgres, startEmbeddedPostgres } from '../../src/infra/postgres/embedded-postgres';
+import {
+  EmbeddedPostgres,
+  startEmbeddedPostgres,
+} from '../../src/infra/postgres/embedded-postgres';
 import { LOCAL_DATABASE_URL } from '../helpers/postgres';
 import { tempDir } from '../helpers/temp-dir';
 import { answers, freePort } from './net';

@@ -100,13 +100,26 @@
   }
 
   // ---- health: which modules are on, and the status pill -------------------------------
+  let udpPort = null; // api-metrics' bound UDP port, from /health (null until known)
   async function health() {
     const { status, body } = await getJson('/health');
     const pill = document.getElementById('health');
-    const failing = Object.keys((body && body.error) || {});
+    if (status === 401) {
+      // Not a module down: this page has no key (or a refused one) for the reads.
+      pill.textContent = apiKey() ? 'key refused' : 'key needed';
+      pill.className = 'pill warn';
+      return {};
+    }
+    // A 503 lists the failing modules under `error`; any other answer has no such list.
+    const modules = body && body.status === 'error' && typeof body.error === 'object';
+    const failing = modules ? Object.keys(body.error || {}) : [];
     pill.textContent = status === 200 ? 'all modules up' : `down: ${failing.join(', ') || status}`;
     pill.className = `pill ${status === 200 ? 'ok' : 'error'}`;
-    return (body && body.details) || {};
+    const details = (body && body.details) || {};
+    // Only the process that binds it knows the port (in a cluster, worker 0): keep the last.
+    const port = details.apiMetrics && details.apiMetrics.udp && details.apiMetrics.udp.port;
+    if (typeof port === 'number') udpPort = port;
+    return details;
   }
 
   // ---- request counter -----------------------------------------------------------------
@@ -306,7 +319,7 @@
     fill(
       field('api-metrics', 'records'),
       latest,
-      'no records yet: send seed-002 datagrams to UDP :5000',
+      `no records yet: send seed-002 datagrams to UDP ${udpPort === null ? '(METRICS_UDP_PORT)' : `:${udpPort}`}`,
     );
     field('api-metrics', 'caption').textContent =
       `response time (ms), slowest call per second, last 10 minutes, live over /ws` +
