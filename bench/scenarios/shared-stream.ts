@@ -3,21 +3,50 @@
  * 8.64 M posts (100 posts/s for 24 h) already in the shared log, then `/analysis?duration=24h`
  * on two instances while the leader ingests from the simulator at 2,000 posts/s.
  */
-import { encodePostOps } from '../src/stream-analysis/post-ops';
 import Redis from 'ioredis';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { generatePost, startSimulator } from '../scripts/stream-simulator';
-import { rng } from '../test/helpers/random';
-import { dropPrefix, uniquePrefix } from '../test/helpers/redis';
-import { DIMENSIONS } from '../src/stream-analysis/post';
-import { Server } from './lib';
-import { StartBeacon, redisEnv } from './shared';
+import { generatePost, startSimulator } from '../../scripts/stream-simulator';
+import { encodePostOps } from '../../src/stream-analysis/post-ops';
+import { DIMENSIONS } from '../../src/stream-analysis/post';
+import { rng } from '../../test/helpers/random';
+import { getJson } from '../lib/http';
+import { REDIS_URL, redisEnv, usedMemory, withPrefix } from '../lib/redis';
+import { Scenario, figure } from '../lib/scenario';
+import { Server, StartBeacon, timedStart } from '../lib/server';
+import { ascending, quantileOfSorted } from '../lib/stats';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PER_ENTRY = 50;
 
-export interface SharedStreamFigures {
+export const sharedStream: Scenario = {
+  name: 'shared-stream',
+  run: async (ctx) => {
+    const f = await withPrefix('bench-stream', (prefix) =>
+      sharedStreamQueries(ctx.startBeacon, prefix, 8_640_000, ctx.duration),
+    );
+    const fmt = (n: number) => n.toFixed(1);
+    return [
+      figure({
+        scenario: `redis mode: fresh instance ready with a full 24 h of posts (${f.posts.toLocaleString('en-US')})`,
+        vs: `${(f.readyMs[0] / 1000).toFixed(1)} s and ${(f.readyMs[1] / 1000).toFixed(1)} s to listening (target ≤ 30 s)`,
+        note: `the second started while the first ingested at 2,000 posts/s; Redis holds ${f.redisBytesPerPost.toFixed(1)} B/post (posts 50 to an entry, JSON)`,
+      }),
+      ...f.queryMs.map((ms, i) => {
+        const s = ascending(ms);
+        const q = (p: number) => quantileOfSorted(s, p);
+        return figure({
+          scenario: `redis mode: /analysis?duration=24h on instance ${i + 1} of 2, ingest at 2,000 posts/s`,
+          p50: q(0.5),
+          p99: q(0.99),
+          vs: `max ${fmt(s[s.length - 1])} ms (target ≤ 100 ms); longest event-loop stall ${fmt(f.stallMs[i])} ms (target ≤ 50 ms)`,
+          note: `${ms.length} queries in ${ctx.duration} s; ${Math.round(f.ingestedPerSecond)} posts/s folded meanwhile`,
+        });
+      }),
+    ];
+  },
+};
+
+interface SharedStreamFigures {
   posts: number;
   fillSeconds: number;
   redisBytesPerPost: number;
@@ -68,22 +97,21 @@ async function fill(redis: Redis, prefix: string, posts: number, endMs: number):
   await pipeline.exec();
 }
 
-export async function sharedStreamQueries(
+async function sharedStreamQueries(
   startBeacon: StartBeacon,
+  prefix: string,
   posts: number,
   querySeconds: number,
 ): Promise<SharedStreamFigures> {
-  const prefix = uniquePrefix('bench-stream');
   const redis = new Redis(REDIS_URL);
-  const used = async () => Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1]);
   const sim = await startSimulator({ rate: 2000, seed: 5 });
   const servers: Server[] = [];
   try {
-    const m0 = await used();
+    const m0 = await usedMemory(redis);
     const t0 = performance.now();
     await fill(redis, prefix, posts, Date.now());
     const fillSeconds = (performance.now() - t0) / 1000;
-    const redisBytesPerPost = ((await used()) - m0) / posts;
+    const redisBytesPerPost = ((await usedMemory(redis)) - m0) / posts;
     const env = redisEnv(prefix, {
       STREAM_ENABLED: 'true',
       STREAM_URL: sim.url,
@@ -92,18 +120,17 @@ export async function sharedStreamQueries(
     });
     const readyMs: number[] = [];
     for (let i = 0; i < 2; i++) {
-      const started = performance.now();
-      servers.push(await startBeacon(env));
-      readyMs.push(performance.now() - started);
+      const { server, ms } = await timedStart(startBeacon, env);
+      servers.push(server);
+      readyMs.push(ms);
     }
-    const status = async (s: Server) =>
-      (await (await fetch(`${s.url}/analysis/status`)).json()) as { postsRetained: number };
+    const status = (s: Server) => getJson<{ postsRetained: number }>(`${s.url}/analysis/status`);
     const before = await status(servers[0]);
     const stall = async (s: Server) =>
       (
-        (await (await fetch(`${s.url}/health`)).json()) as {
-          details: { streamAnalysis: { eventLoopDelayMaxMs: number } };
-        }
+        await getJson<{ details: { streamAnalysis: { eventLoopDelayMaxMs: number } } }>(
+          `${s.url}/health`,
+        )
       ).details.streamAnalysis.eventLoopDelayMaxMs;
     await Promise.all(servers.map(stall)); // resets each one's maximum
     const queryMs: number[][] = servers.map(() => []);
@@ -135,6 +162,5 @@ export async function sharedStreamQueries(
     await sim.close();
     redis.disconnect();
     await sleep(100);
-    await dropPrefix(prefix, REDIS_URL);
   }
 }

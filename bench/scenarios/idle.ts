@@ -5,13 +5,15 @@
  * shared pages between the processes that share them) is given beside it.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { tempDir } from '../test/helpers/temp-dir';
-import { freePort } from '../test/setup/net';
+import { tempDir } from '../../test/helpers/temp-dir';
+import { freePort } from '../../test/setup/net';
+import { treeMemory } from '../lib/proc';
+import { Scenario, figure } from '../lib/scenario';
 
-export interface IdleFigure {
+interface IdleFigure {
   run: 'fresh DATA_DIR' | 'restart';
   rssMb: number;
   pssMb: number;
@@ -23,7 +25,20 @@ export interface IdleFigure {
   stop: string;
 }
 
-export async function idleFootprint(settleMs = 20_000): Promise<IdleFigure[]> {
+export const idle: Scenario = {
+  name: 'idle',
+  run: async () =>
+    (await idleFootprint()).map((f) =>
+      figure({
+        scenario: `idle: npm start defaults, every module on, 20 s after start (${f.run})`,
+        rssMb: f.rssMb,
+        vs: `${f.rssMb.toFixed(0)} MB RSS summed over ${f.processes} processes (target ≤ 250); PSS ${f.pssMb.toFixed(0)} MB`,
+        note: `listening after ${Math.round(f.readyMs)} ms; ${f.postgresStart}; SIGTERM: ${f.stop}`,
+      }),
+    ),
+};
+
+async function idleFootprint(settleMs = 20_000): Promise<IdleFigure[]> {
   const dir = tempDir('beacon-bench-idle-');
   const out: IdleFigure[] = [];
   try {
@@ -76,40 +91,4 @@ async function once(run: IdleFigure['run'], dir: string, settleMs: number): Prom
     postgresStart: lines.map(msg).find((m) => m.startsWith('embedded PostgreSQL')) ?? 'not logged',
     stop: `exit ${code}; ${lines.filter((l) => l.includes('Beacon stopped')).length} stop line`,
   };
-}
-
-/** RSS and PSS summed over a process and all its descendants (Linux /proc). */
-export function treeMemory(root: number): { rssKb: number; pssKb: number; processes: number } {
-  const parent = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      parent.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      /* gone */
-    }
-  }
-  const tree = new Set([root]);
-  for (let grew = true; grew;) {
-    grew = false;
-    for (const [pid, ppid] of parent) {
-      if (!tree.has(pid) && tree.has(ppid)) {
-        tree.add(pid);
-        grew = true;
-      }
-    }
-  }
-  let rssKb = 0;
-  let pssKb = 0;
-  for (const pid of tree) {
-    try {
-      const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-      rssKb += Number(/^Rss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
-      pssKb += Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
-    } catch {
-      /* gone */
-    }
-  }
-  return { rssKb, pssKb, processes: tree.size };
 }

@@ -1,18 +1,36 @@
 /**
- * Stream-analysis scenarios: a 24 h history query over 8.64 M posts (100 posts/s for a
- * day) with the ingest stall it causes, and the consumer's ingest rate from the
- * simulator over loopback.
+ * A 24 h history query over 8.64 M posts (100 posts/s for a day) in the in-process store,
+ * and the ingest stall it causes.
  */
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { settingsOf } from '../src/config/load-settings';
-import { StreamSettings } from '../src/stream-analysis/stream-analysis.settings';
-import { startSimulator } from '../scripts/stream-simulator';
-import { FakeClock } from '../test/helpers/fake-clock';
-import { AnalysisService } from '../src/stream-analysis/analysis.service';
-import { DIMENSIONS, Post } from '../src/stream-analysis/post';
-import { InMemoryPostStore } from '../src/stream-analysis/in-memory-post.store';
-import { rng } from '../test/helpers/random';
-import { Server } from './lib';
+import { settingsOf } from '../../src/config/load-settings';
+import { StreamSettings } from '../../src/stream-analysis/stream-analysis.settings';
+import { AnalysisService } from '../../src/stream-analysis/analysis.service';
+import { InMemoryPostStore } from '../../src/stream-analysis/in-memory-post.store';
+import { DIMENSIONS, Post } from '../../src/stream-analysis/post';
+import { FakeClock } from '../../test/helpers/fake-clock';
+import { rng } from '../../test/helpers/random';
+import { Scenario, figure } from '../lib/scenario';
+import { quantile } from '../lib/stats';
+
+export const streamHistory: Scenario = {
+  name: 'stream-history',
+  run: async () => {
+    const h = await historyQuery();
+    return [
+      figure({
+        scenario: `stream: 24 h history query over ${h.posts.toLocaleString('en-US')} posts (in-process store)`,
+        p50: quantile(h.queryMs, 0.5),
+        p99: quantile(h.queryMs, 0.99),
+        rssMb: process.memoryUsage().rss / 1024 / 1024,
+        vs: `max ${Math.max(...h.queryMs).toFixed(1)} ms; ingest stall max ${h.maxStallMs.toFixed(1)} ms`,
+        note:
+          `first (cold) query ${h.coldMs.toFixed(0)} ms, then ${h.queryMs.length} in 5 s while ${h.ingestedDuringQueries} posts were ingested; ` +
+          `${h.bytesPerPost.toFixed(1)} B/post retained; built in ${h.buildSeconds.toFixed(1)} s`,
+      }),
+    ];
+  },
+};
 
 /** A post with the sample's shape: 3–4 heavy-tailed fields. */
 function syntheticPost(random: () => number, i: number): Post {
@@ -23,7 +41,7 @@ function syntheticPost(random: () => number, i: number): Post {
   return { type: i % 3 === 0 ? 'tweet' : 'instagram_media', timestamp: 1_700_000_000 + i, values };
 }
 
-export async function historyQuery(): Promise<{
+async function historyQuery(): Promise<{
   posts: number;
   bytesPerPost: number;
   buildSeconds: number;
@@ -83,34 +101,5 @@ export async function historyQuery(): Promise<{
     coldMs,
     maxStallMs: delay.max / 1e6,
     ingestedDuringQueries: ingested,
-  };
-}
-
-/** Beacon consuming the simulator at `rate` posts/s: posts/s it parsed and stored. */
-export async function ingestRate(
-  startBeacon: (env: Record<string, string>) => Promise<Server>,
-  rate: number,
-  seconds: number,
-): Promise<{ sent: number; received: number; perSecond: number; parseErrors: number }> {
-  const sim = await startSimulator({ rate, seed: 5 });
-  const beacon = await startBeacon({ STREAM_ENABLED: 'true', STREAM_URL: sim.url });
-  type Status = { postsReceived: number; parseErrors: number };
-  const status = async () =>
-    (await (await fetch(`${beacon.url}/analysis/status`)).json()) as Status;
-  await new Promise((r) => setTimeout(r, 2000)); // warm-up
-  const a = await status();
-  const sentA = sim.eventsSent();
-  const t = performance.now();
-  await new Promise((r) => setTimeout(r, seconds * 1000));
-  const b = await status();
-  const elapsed = (performance.now() - t) / 1000;
-  const sent = sim.eventsSent() - sentA;
-  await beacon.stop();
-  await sim.close();
-  return {
-    sent: sent / elapsed,
-    received: b.postsReceived - a.postsReceived,
-    perSecond: (b.postsReceived - a.postsReceived) / elapsed,
-    parseErrors: b.parseErrors - a.parseErrors,
   };
 }

@@ -1,68 +1,16 @@
+/**
+ * Load generation: autocannon runs (and wrk where autocannon's own CPU would cap what the
+ * servers show), the request bodies they send, and a server's CPU per request under load.
+ */
 import autocannon from 'autocannon';
-import { ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../test/setup/net';
-
-export interface Server {
-  url: string;
-  child: ChildProcess;
-  rssMb: () => number;
-  stop: () => Promise<void>;
-}
-
-/** Starts `node args…` with PORT set and waits until `readyPath` answers 2xx/404. */
-export async function startServer(
-  args: string[],
-  env: Record<string, string>,
-  readyPath = '/',
-): Promise<Server> {
-  const port = await freePort();
-  const child = spawn(process.execPath, args, {
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  // Long enough for a redis-mode instance to replay a full day of posts before it listens.
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited early`);
-    try {
-      const res = await fetch(url + readyPath);
-      if (res.status < 500) break;
-    } catch {
-      /* not listening yet */
-    }
-    if (Date.now() > deadline) throw new Error(`${args.join(' ')} did not start`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    url,
-    child,
-    rssMb: () => rssMb(child.pid!),
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
-
-export function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
-  return kb / 1024;
-}
-
-/** CPU time (user + system) a process has used so far, in seconds (10 ms resolution). */
-export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the parenthesised command name; utime and stime are the 14th and 15th.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
+import { JSON_HEADERS } from './http';
+import { cpuSeconds } from './proc';
+import { medianBy } from './stats';
+import type { Server } from './server';
 
 export interface LoadResult {
   rps: number;
@@ -88,6 +36,40 @@ export async function load(opts: autocannon.Options & { warmup?: number }): Prom
   };
 }
 
+/** A load run that POSTs a fresh JSON `body()` on every request (headers: JSON unless given). */
+export function postEach(
+  url: string,
+  body: () => string,
+  opts: Omit<autocannon.Options, 'url' | 'method' | 'requests'> & { warmup?: number },
+): Promise<LoadResult> {
+  return load({
+    url,
+    method: 'POST',
+    headers: JSON_HEADERS,
+    ...opts,
+    requests: [{ setupRequest: (req) => ({ ...req, body: body() }) }],
+  });
+}
+
+/** The run with the median requests/s. */
+export function medianRun(runs: LoadResult[]): LoadResult {
+  return medianBy(runs, (x) => x.rps);
+}
+
+/** Single-sample POSTs to `server` at the run's connections and duration. */
+export function postSingle(
+  run: { connections: number; duration: number },
+  server: Server,
+  path: string,
+  headers: Record<string, string> = JSON_HEADERS,
+): Promise<LoadResult> {
+  return postEach(server.url + path, randomLatencyBody, {
+    headers,
+    connections: run.connections,
+    duration: run.duration,
+  });
+}
+
 /** A latency between 1 ns and 1 s. */
 const randomLatency = () => 1 + Math.floor(Math.random() * 1e9);
 
@@ -97,6 +79,39 @@ export function randomLatencyBody(): string {
 
 export function randomBatchBody(size: number): string {
   return JSON.stringify({ latencies_ns: Array.from({ length: size }, randomLatency) });
+}
+
+/** GET /metrics (unless `request` says otherwise) at a fixed `rate`, 10 connections, no warm-up. */
+export function fixedRate(
+  server: Server,
+  rate: number,
+  duration: number,
+  request: Partial<autocannon.Options> = {},
+): Promise<LoadResult> {
+  return load({
+    url: `${server.url}/metrics`,
+    connections: 10,
+    overallRate: rate,
+    duration,
+    warmup: 0,
+    ...request,
+  });
+}
+
+/**
+ * Server CPU per request at a fixed rate well below saturation. Throughput at saturation
+ * swings by ±20% between runs on this shared machine; CPU time per request does not.
+ */
+export async function cpuPerRequest(
+  server: Server,
+  rate: number,
+  duration: number,
+  request: Partial<autocannon.Options> = {},
+) {
+  const before = cpuSeconds(server.child.pid!);
+  const result = await fixedRate(server, rate, duration, request);
+  const used = cpuSeconds(server.child.pid!) - before;
+  return { result, usPerRequest: (used * 1e6) / result.total };
 }
 
 /**
@@ -155,7 +170,7 @@ export async function wrkLoad(opts: {
 }
 
 /** Whether wrk is on the PATH. */
-export function hasWrk(): boolean {
+function hasWrk(): boolean {
   try {
     execFileSync('wrk', ['--version'], { stdio: 'ignore' });
     return true;
@@ -163,4 +178,23 @@ export function hasWrk(): boolean {
     // wrk --version exits 1 after printing its version.
     return (err as { status?: number }).status === 1;
   }
+}
+
+/** wrk when installed: autocannon's own CPU would be most of one of the two cores. */
+export const USE_WRK = hasWrk();
+
+/**
+ * Runs each side once per round, in turn, and returns each side's runs. Everything compared
+ * is up at once and measured in alternating rounds, so drift in the shared machine's speed
+ * lands on every side instead of skewing the ratio.
+ */
+export async function alternatingRounds<T>(
+  rounds: number,
+  sides: ((round: number) => Promise<T>)[],
+): Promise<T[][]> {
+  const runs = sides.map(() => [] as T[]);
+  for (let round = 0; round < rounds; round++) {
+    for (let k = 0; k < sides.length; k++) runs[k].push(await sides[k](round));
+  }
+  return runs;
 }
