@@ -60,9 +60,12 @@ export async function runPrimary(settings: LoadedSettings, log: pino.Logger): Pr
     log.error(
       `worker ${index} exited (${signal ?? code}); starting another in ${Math.round(wait)} ms`,
     );
+    // Not unref'd: while every worker is down, this timer is what keeps the primary alive
+    // (unref'd, a cluster whose workers all crashed at start exited 0, silently). A stop
+    // ends with process.exit, so it never waits for it.
     setTimeout(() => {
       if (!stopping) fork(index);
-    }, wait).unref();
+    }, wait);
   });
   // One line once every worker accepts connections (each also logs its own), so a
   // supervisor or a test knows when the whole cluster serves.

@@ -136,4 +136,24 @@ describe('GET /prometheus with WORKERS=2 (e2e)', () => {
       });
     }
   }, 60_000);
+
+  it('replaces workers that all die at once, and the primary stays up meanwhile', async () => {
+    const workers = spawnSync('pgrep', ['-P', String(cluster.child.pid)], { encoding: 'utf8' })
+      .stdout.split('\n')
+      .filter((l) => l.trim() !== '')
+      .map(Number);
+    expect(workers).toHaveLength(2);
+    for (const pid of workers) process.kill(pid, 'SIGKILL');
+    const listening = () => cluster.logs.filter((l) => l.msg.startsWith('Beacon listening on '));
+    const before = listening().length;
+    const restarts = () => cluster.logs.filter((l) => /^worker \d exited/.test(l.msg)).length;
+    await eventually(() => restarts() === 2, 20_000);
+    // While no worker runs, the restart timers alone hold the primary: it must not exit,
+    // and two new workers serve (PORT=0: on the port the cluster binds anew).
+    await eventually(() => listening().length === before + 2, 30_000);
+    expect(cluster.child.exitCode).toBeNull();
+    const url = /on (http:\/\/[^ ]+)/.exec(listening()[before + 1].msg)![1];
+    const live = await fetch(new URL('/health/live', url));
+    expect(live.status).toBe(200);
+  }, 60_000);
 });
