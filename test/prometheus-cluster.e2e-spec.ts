@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
 import { ensureBuilt } from './helpers/build';
 import { eventually } from './helpers/eventually';
+import { requestOnce } from './helpers/http-once';
 import { dropPrefix, testRedisUrl, uniquePrefix } from './helpers/redis';
 import { ServerProcess, startServerProcess } from './helpers/server-process';
 import { tempDir } from './helpers/temp-dir';
@@ -45,23 +45,7 @@ describe('GET /prometheus with WORKERS=2 (e2e)', () => {
 
   /** One request on a connection of its own, so consecutive ones reach both workers. */
   const once = (method: string, path: string, body?: string) =>
-    new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const req = request(
-        new URL(path, cluster.baseUrl),
-        {
-          method,
-          agent: false,
-          headers: body === undefined ? {} : { 'content-type': 'application/json' },
-        },
-        (res) => {
-          let text = '';
-          res.on('data', (d: Buffer) => (text += d.toString()));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
+    requestOnce(cluster.baseUrl, method, path, body);
   const value = (text: string, series: string) => {
     const line = text.split('\n').find((l) => l.startsWith(`${series} `));
     return line === undefined ? undefined : Number(line.slice(series.length + 1));

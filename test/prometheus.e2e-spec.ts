@@ -18,6 +18,29 @@ const PROMETHEUS = '/usr/bin/prometheus';
 const haveTools = systemTool(PROMTOOL, 'prometheus') && systemTool(PROMETHEUS, 'prometheus');
 const SSE_SAMPLE = readFileSync(join(__dirname, 'fixtures/upfluence-stream-sample.sse'), 'utf8');
 
+/** A real Prometheus server on `port`, configured by `dir/prometheus.yml`, its data in `dir`. */
+function startPrometheus(dir: string, port: number) {
+  const server = spawn(
+    PROMETHEUS,
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let log = '';
+  server.stderr.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
+  return {
+    /** The tail of what it said, for a failure's message. */
+    log: () => log,
+    stop: async () => {
+      server.kill('SIGTERM');
+      await new Promise((r) => server.once('exit', r));
+    },
+  };
+}
+
 /**
  * GET /prometheus with every module on and fed in the test: Prometheus's own promtool
  * accepts the exposition, each module's series carry what the test did, and a real
@@ -147,17 +170,7 @@ const SSE_SAMPLE = readFileSync(join(__dirname, 'fixtures/upfluence-stream-sampl
         `    static_configs: [{ targets: ['${target}'] }]`,
       ].join('\n'),
     );
-    const server = spawn(
-      PROMETHEUS,
-      [
-        `--config.file=${join(dir, 'prometheus.yml')}`,
-        `--storage.tsdb.path=${join(dir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let log = '';
-    server.stderr.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
+    const server = startPrometheus(dir, port);
     try {
       const query = encodeURIComponent('beacon_latency_seconds{metric="prom-e2e",quantile="0.99"}');
       let result: { metric: Record<string, string>; value: [number, string] }[] = [];
@@ -170,7 +183,7 @@ const SSE_SAMPLE = readFileSync(join(__dirname, 'fixtures/upfluence-stream-sampl
           return false; // not up yet
         }
       }, 30_000).catch((err: Error) => {
-        throw new Error(`${err.message}; prometheus said:\n${log}`);
+        throw new Error(`${err.message}; prometheus said:\n${server.log()}`);
       });
       expect(result[0].metric).toMatchObject({ job: 'beacon', metric: 'prom-e2e' });
       expect(Number(result[0].value[1])).toBe(0.04);
@@ -179,8 +192,7 @@ const SSE_SAMPLE = readFileSync(join(__dirname, 'fixtures/upfluence-stream-sampl
         .data.result;
       expect(upResult.map((r) => r.value[1])).toEqual(['1']);
     } finally {
-      server.kill('SIGTERM');
-      await new Promise((r) => server.once('exit', r));
+      await server.stop();
     }
   }, 60_000);
 
@@ -206,17 +218,7 @@ const SSE_SAMPLE = readFileSync(join(__dirname, 'fixtures/upfluence-stream-sampl
       .replace('job_name: beacon', 'job_name: beacon-without-key')
       .replace(/ +authorization:\n.*\n/, '');
     writeFileSync(join(dir, 'prometheus.yml'), `${keyedJob}${plainJob}`);
-    const server = spawn(
-      PROMETHEUS,
-      [
-        `--config.file=${join(dir, 'prometheus.yml')}`,
-        `--storage.tsdb.path=${join(dir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let log = '';
-    server.stderr.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
+    const server = startPrometheus(dir, port);
     try {
       let up: Record<string, string> = {};
       await eventually(async () => {
@@ -233,12 +235,11 @@ const SSE_SAMPLE = readFileSync(join(__dirname, 'fixtures/upfluence-stream-sampl
           return false; // not up yet
         }
       }, 30_000).catch((err: Error) => {
-        throw new Error(`${err.message}; prometheus said:\n${log}`);
+        throw new Error(`${err.message}; prometheus said:\n${server.log()}`);
       });
       expect(up).toEqual({ beacon: '1', 'beacon-without-key': '0' });
     } finally {
-      server.kill('SIGTERM');
-      await new Promise((r) => server.once('exit', r));
+      await server.stop();
       await keyed.close();
     }
   }, 60_000);

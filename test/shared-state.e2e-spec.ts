@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
-import { request } from 'node:http';
 import { ensureBuilt } from './helpers/build';
 import { eventually } from './helpers/eventually';
+import { requestOnce } from './helpers/http-once';
 import { rng } from './helpers/random';
 import { dropPrefix, privateRedis, testRedisUrl, uniquePrefix } from './helpers/redis';
 import { expectedState, rocketHistory, shuffledWithDuplicates } from './helpers/rocket-history';
@@ -230,19 +230,7 @@ describe('shared state across instances (e2e)', () => {
     const cluster = await start({ WORKERS: '2' });
     // A new connection per request (no agent): the cluster hands them to both workers in turn.
     const once = (method: string, path: string, body?: string) =>
-      new Promise<{ status: number; text: string }>((resolve, reject) => {
-        const req = request(
-          new URL(path, cluster.baseUrl),
-          { method, agent: false, headers: body ? json : {} },
-          (res) => {
-            let text = '';
-            res.on('data', (d: Buffer) => (text += d.toString()));
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-          },
-        );
-        req.on('error', reject);
-        req.end(body);
-      });
+      requestOnce(cluster.baseUrl, method, path, body);
     for (let i = 0; i < 40; i++) {
       const res = await once('POST', '/metrics/w/latency', JSON.stringify({ latency_ns: i + 1 }));
       expect(res.status).toBe(202);
