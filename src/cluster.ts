@@ -11,8 +11,8 @@ import { LoadedSettings } from './config/settings';
 import { PrometheusSettings } from './prometheus/prometheus.settings';
 import { serveClusterScrapes } from './prometheus/cluster-scrape';
 
-/** How long the primary waits for a worker to stop gracefully before killing it. */
-const WORKER_STOP_MS = 30_000;
+/** Past a worker's own SHUTDOWN_TIMEOUT_MS, how long the primary waits before killing it. */
+const WORKER_STOP_GRACE_MS = 5000;
 
 /**
  * WORKERS=N: this process is the cluster's primary. It forks N workers, each a full Beacon
@@ -101,7 +101,7 @@ export async function runPrimary(settings: LoadedSettings, log: pino.Logger): Pr
     // A worker that does not stop in time is killed, so the database is stopped regardless.
     const killer = setTimeout(() => {
       for (const w of indexOf.keys()) w.process.kill('SIGKILL');
-    }, WORKER_STOP_MS);
+    }, core.SHUTDOWN_TIMEOUT_MS + WORKER_STOP_GRACE_MS);
     const codes = await Promise.all(exits);
     clearTimeout(killer);
     await database?.stop();

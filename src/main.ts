@@ -2,7 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import cluster from 'node:cluster';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import pino from 'pino';
@@ -71,6 +71,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     const started = performance.now();
+    drainHttp(app.getHttpServer() as Server, core.SHUTDOWN_TIMEOUT_MS, root);
     try {
       await app.close();
     } catch (err) {
@@ -88,6 +89,29 @@ async function main(): Promise<void> {
     process.on(signal, (s) => void stop(s));
   // A cluster worker whose primary is gone (even by SIGKILL) stops too, rather than linger.
   if (cluster.isWorker) process.on('disconnect', () => void stop('SIGTERM'));
+}
+
+/**
+ * The HTTP side of a graceful stop, bounded by SHUTDOWN_TIMEOUT_MS. Keep-alive clients
+ * under load never leave a connection idle, so the server's own close would wait for them
+ * (55 s was measured, and writes kept being served after SIGTERM). From now on every
+ * answer says `Connection: close` and ends its connection; idle ones close at once; any
+ * still open at half the timeout are cut (what they were sending was not answered, so not
+ * acknowledged); at the timeout the process exits 1, naming it.
+ */
+function drainHttp(server: Server, timeoutMs: number, log: pino.Logger): void {
+  server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
+    res.shouldKeepAlive = false;
+  });
+  server.closeIdleConnections();
+  setTimeout(() => {
+    log.warn(`connections still open ${timeoutMs / 2} ms into the stop: closing them`);
+    server.closeAllConnections();
+  }, timeoutMs / 2).unref();
+  setTimeout(() => {
+    log.error(`the stop took longer than SHUTDOWN_TIMEOUT_MS (${timeoutMs} ms): exiting now`);
+    log.flush(() => process.exit(1));
+  }, timeoutMs).unref();
 }
 
 /** Errors whose message tells the operator what to fix; a stack would only hide it. */

@@ -32,4 +32,12 @@ export class CoreSettings {
   /** Kernel receive buffer of both UDP listeners (StatsD, api-metrics): what absorbs a burst while the event loop is busy. */
   @Expose() @Transform(toInt) @IsInt() @Min(65_536) @Max(268_435_456) METRICS_UDP_RCVBUF =
     4_194_304;
+
+  /**
+   * A graceful stop (SIGTERM, SIGINT) ends within this: new answers carry
+   * `Connection: close` at once, connections still open at half of it are cut (their
+   * requests were not answered, so nothing acknowledged is lost), and what was accepted is
+   * flushed; past it the process exits 1 saying so.
+   */
+  @Expose() @Transform(toInt) @IsInt() @Min(1000) @Max(600_000) SHUTDOWN_TIMEOUT_MS = 10_000;
 }
