@@ -219,6 +219,7 @@ export class RedisLog implements LogBackend {
             await this.catchUp(false);
           }
         }
+        const from = this.sink.lastId;
         const res = await this.blocking!.xreadBuffer(
           'COUNT',
           READ_COUNT,
@@ -226,14 +227,25 @@ export class RedisLog implements LogBackend {
           BLOCK_MS,
           'STREAMS',
           this.key,
-          this.sink.lastId,
+          from,
         );
         if (this.staleSince !== null) {
           this.logger.log(`${this.opts.name}: Redis is back; caught up`);
           this.staleSince = null;
         }
         backoff.reset();
-        if (res) for (const [id, fields] of res[0][1]) this.deliver(id, fields);
+        if (!res) continue;
+        // A trim just before this read may have removed entries after `from` (a tailer
+        // further behind than the trim grace): the snapshot holds them, not this read. The
+        // trim point is read after the entries, so a trim that came first is seen.
+        if (await this.trimmedPast(from)) {
+          this.logger.warn(
+            `${this.opts.name}: a trim of the log passed this instance's position; reloading the snapshot`,
+          );
+          await this.catchUp(false);
+          continue;
+        }
+        for (const [id, fields] of res[0][1]) this.deliver(id, fields);
       } catch (err) {
         if (!this.running) return;
         if (this.staleSince === null) {
@@ -284,25 +296,46 @@ export class RedisLog implements LogBackend {
         redis.xrangeBuffer(this.key, `(${after}`, '+', 'COUNT', REPLAY_COUNT) as Promise<
           [Buffer, Buffer[]][]
         >;
-      let next = range(this.sink.lastId);
+      let from = this.sink.lastId;
+      let next = range(from);
+      let gap = false;
       for (;;) {
         const entries = await next;
+        // A trim between the snapshot (or the last batch) and this read removed entries
+        // this read would have started with: they are in a newer snapshot; start over.
+        if (await this.trimmedPast(from)) {
+          gap = true;
+          break;
+        }
         if (entries.length === REPLAY_COUNT) {
           next = range(entries[entries.length - 1][0].toString());
         }
         for (const [id, fields] of entries) this.deliver(id, fields);
         if (entries.length < REPLAY_COUNT) break;
+        from = this.sink.lastId;
       }
-      // A trim that passed us while we replayed: start over from the newer snapshot.
-      if (!(await this.behindTrim()) || attempt >= 3) return;
+      if (!gap || attempt >= 3) {
+        if (gap) {
+          this.logger.error(
+            `${this.opts.name}: the log kept being trimmed past this instance while it replayed; ` +
+              'entries may be missing until the next snapshot is loaded',
+          );
+        }
+        return;
+      }
     }
   }
 
   /** Entries after the last one applied here were trimmed: they are only in a snapshot now. */
-  private async behindTrim(): Promise<boolean> {
+  private behindTrim(): Promise<boolean> {
+    return this.trimmedPast(this.sink.lastId);
+  }
+
+  /** The log was trimmed past `id`: entries just after it may be gone from the stream. */
+  private async trimmedPast(id: string): Promise<boolean> {
     if (!this.snapshots) return false;
     const trimmed = await this.snapshots.trimmedTo();
-    return trimmed !== null && compareIds(trimmed, this.sink.lastId) > 0;
+    return trimmed !== null && compareIds(trimmed, id) > 0;
   }
 }
 
