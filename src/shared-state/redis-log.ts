@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
+import { ReplyError } from 'ioredis';
 import { Backoff } from '../common/backoff';
 import { Clock, MonotonicClock } from '../common/clock';
 import { errorText } from '../common/error-text';
@@ -144,6 +145,15 @@ export class RedisLog implements LogBackend {
       return '';
     } catch (err) {
       if (err instanceof FencedError) throw err;
+      // Redis answered with an error (OOM at maxmemory, READONLY on a replica, a script
+      // error): XADD and the script are all-or-nothing and a script that may write is
+      // refused before it runs, so nothing was appended.
+      if (err instanceof ReplyError) {
+        throw new NotAppendedError(
+          `the shared state (Redis) refused the write; nothing was recorded: ${errorText(err)}`,
+          5,
+        );
+      }
       // Sent, then the connection failed (or timed out): Redis may have taken it or not.
       throw new AppendUnknownError(
         `the shared state (Redis) failed while the write was on its way; it may or may not ` +

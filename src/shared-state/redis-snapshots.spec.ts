@@ -1,5 +1,8 @@
+import Redis from 'ioredis';
 import { eventually } from '../../test/helpers/eventually';
 import { listReplicas } from '../../test/helpers/list-replica';
+import { privateRedis } from '../../test/helpers/redis';
+import { NotAppendedError } from './fold';
 
 const { prefix, replica, cleanup } = listReplicas();
 afterEach(cleanup);
@@ -45,4 +48,33 @@ describe('RedisSnapshots under load', () => {
     expect(b.fold.items).toEqual(a.fold.items);
     for (const r of late) expect(r.fold.items).toEqual(a.fold.items);
   }, 60_000);
+});
+
+describe('RedisLog when Redis refuses writes', () => {
+  it('a full Redis (maxmemory, noeviction): 503 "nothing was recorded", and nothing was', async () => {
+    const redis = await privateRedis();
+    const admin = new Redis(redis.url);
+    try {
+      const p = prefix('log-oom');
+      const a = await replica(p, {}, redis.url);
+      expect(await a.log.append(1)).toBe(1);
+      // Past maxmemory every write is refused with OOM; reads still work.
+      const used = Number(/used_memory:(\d+)/.exec(await admin.info('memory'))![1]);
+      await admin.config('SET', 'maxmemory-policy', 'noeviction');
+      await admin.config('SET', 'maxmemory', String(used - 1024));
+      const refused = await a.log.append(2).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(NotAppendedError);
+      expect((refused as Error).message).toMatch(/refused the write; nothing was recorded.*OOM/);
+      await admin.config('SET', 'maxmemory', '0');
+      expect(await a.log.append(3)).toBe(2);
+      expect(a.fold.items).toEqual([1, 3]);
+      const late = await replica(p, {}, redis.url);
+      expect(late.fold.items).toEqual([1, 3]);
+    } finally {
+      admin.disconnect();
+      await cleanup();
+      await redis.stop();
+      redis.cleanup();
+    }
+  });
 });
