@@ -72,11 +72,15 @@ export class RedisLog implements LogBackend {
   private readonly stopping = new AbortController();
   private staleSince: number | null = null;
   private gapCheckedAt = 0;
+  /** Redis refused an append (OOM, READONLY): why, until an append or a probe succeeds. */
+  private writeRefused: string | null = null;
+  private readonly probeKey: string;
   private snapshotsLoaded = 0;
 
   constructor(private readonly opts: RedisLogOptions) {
     this.logger = new Logger(`SharedLog:${opts.name}`);
     this.key = redisKey(opts.redis, opts.name, 'log');
+    this.probeKey = redisKey(opts.redis, opts.name, 'write-probe', opts.instanceId);
     this.trimGraceMs = opts.trimGraceMs ?? 60_000;
   }
 
@@ -122,6 +126,7 @@ export class RedisLog implements LogBackend {
       if (!fence && !alongside) {
         const trim = minId === null ? [] : ['MINID', '~', minId];
         await redis.xadd(this.key, ...trim, '*', 'w', token, 'b', body);
+        this.writeRefused = null;
         return '';
       }
       const added = await redis.eval(
@@ -142,6 +147,7 @@ export class RedisLog implements LogBackend {
           1,
         );
       }
+      this.writeRefused = null;
       return '';
     } catch (err) {
       if (err instanceof FencedError) throw err;
@@ -149,6 +155,7 @@ export class RedisLog implements LogBackend {
       // error): XADD and the script are all-or-nothing and a script that may write is
       // refused before it runs, so nothing was appended.
       if (err instanceof ReplyError) {
+        this.writeRefused ??= errorText(err);
         throw new NotAppendedError(
           `the shared state (Redis) refused the write; nothing was recorded: ${errorText(err)}`,
           5,
@@ -182,13 +189,19 @@ export class RedisLog implements LogBackend {
     return this.staleSince;
   }
 
-  /** Asks Redis one trivial question on this log's command connection. */
+  /**
+   * Whether this log can take writes now: one tiny write (a key that expires by itself) on
+   * its command connection. A Redis that answers pings but refuses writes (full at
+   * maxmemory, a read-only replica) is a problem too: readiness must fail, so a load
+   * balancer stops sending writes that can only be refused. The flag clears with the cause.
+   */
   async problem(): Promise<string | null> {
     try {
-      await this.commands!.ping();
+      await this.commands!.set(this.probeKey, this.opts.instanceId, 'PX', 10_000);
+      this.writeRefused = null;
       return null;
     } catch (err) {
-      return errorText(err);
+      return err instanceof ReplyError ? `Redis refuses writes: ${errorText(err)}` : errorText(err);
     }
   }
 
@@ -200,7 +213,7 @@ export class RedisLog implements LogBackend {
       snapshotFailures: this.snapshots?.failures ?? 0,
       lastSnapshotError: this.snapshots?.lastError ?? null,
       damage: [],
-      writeError: null,
+      writeError: this.writeRefused,
       syncs: 0,
       bytesOnDisk: null,
     };

@@ -51,7 +51,7 @@ describe('RedisSnapshots under load', () => {
 });
 
 describe('RedisLog when Redis refuses writes', () => {
-  it('a full Redis (maxmemory, noeviction): 503 "nothing was recorded", and nothing was', async () => {
+  it('a full Redis (maxmemory, noeviction): 503 "nothing was recorded", and nothing was; not ready until it takes writes', async () => {
     const redis = await privateRedis();
     const admin = new Redis(redis.url);
     try {
@@ -65,7 +65,12 @@ describe('RedisLog when Redis refuses writes', () => {
       const refused = await a.log.append(2).catch((e: unknown) => e);
       expect(refused).toBeInstanceOf(NotAppendedError);
       expect((refused as Error).message).toMatch(/refused the write; nothing was recorded.*OOM/);
+      // Readiness asks problem(): a Redis that answers pings but takes no write is one.
+      expect(await a.log.problem()).toMatch(/^Redis refuses writes: .*OOM/);
+      expect(a.log.status().writeError).toMatch(/OOM/);
       await admin.config('SET', 'maxmemory', '0');
+      expect(await a.log.problem()).toBeNull();
+      expect(a.log.status().writeError).toBeNull();
       expect(await a.log.append(3)).toBe(2);
       expect(a.fold.items).toEqual([1, 3]);
       const late = await replica(p, {}, redis.url);
