@@ -8,6 +8,24 @@ export interface RedisSettings {
   url: string;
   /** Every key Beacon writes starts with `${prefix}:`. */
   prefix: string;
+  /** REDIS_WRITE_TIMEOUT_MS: a write Redis has not answered by then is answered 503 (default 2 s). */
+  writeTimeoutMs?: number;
+}
+
+/**
+ * `command`, or a rejection once `ms` have passed without an answer. ioredis's own
+ * command timeout starts only when the command is written, which auto-pipelining can
+ * delay behind an outstanding one; a write must not wait on a hung Redis that long.
+ */
+export function answerWithin<T>(command: Promise<T>, ms: number, setting: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`Redis did not answer within ${ms} ms (${setting})`)),
+      ms,
+    );
+  });
+  return Promise.race([command, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** The one way a key is named: `redisKey(redis, 'stream', 'leader')` is `<prefix>:stream:leader`. */

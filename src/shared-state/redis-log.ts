@@ -6,7 +6,7 @@ import { Clock, MonotonicClock } from '../common/clock';
 import { errorText } from '../common/error-text';
 import { AppendUnknownError, FencedError, NotAppendedError, compareIds } from './fold';
 import { BackendStatus, LogBackend, LogSink } from './log-backend';
-import { RedisSettings, connectRedis, redisKey, redisTimeMs } from '../infra/redis';
+import { RedisSettings, answerWithin, connectRedis, redisKey, redisTimeMs } from '../infra/redis';
 import { RedisSnapshots } from './redis-snapshots';
 
 export interface RedisLogOptions {
@@ -125,21 +125,23 @@ export class RedisLog implements LogBackend {
     try {
       if (!fence && !alongside) {
         const trim = minId === null ? [] : ['MINID', '~', minId];
-        await redis.xadd(this.key, ...trim, '*', 'w', token, 'b', body);
+        await this.answered(redis.xadd(this.key, ...trim, '*', 'w', token, 'b', body));
         this.writeRefused = null;
         return '';
       }
-      const added = await redis.eval(
-        FENCED_XADD,
-        3,
-        fence?.lockKey ?? this.key,
-        this.key,
-        alongside?.key ?? this.key,
-        fence?.value() ?? '',
-        minId ?? '',
-        token,
-        body,
-        alongside?.value(ops) ?? '',
+      const added = await this.answered(
+        redis.eval(
+          FENCED_XADD,
+          3,
+          fence?.lockKey ?? this.key,
+          this.key,
+          alongside?.key ?? this.key,
+          fence?.value() ?? '',
+          minId ?? '',
+          token,
+          body,
+          alongside?.value(ops) ?? '',
+        ),
       );
       if (added === null) {
         throw new FencedError(
@@ -197,7 +199,7 @@ export class RedisLog implements LogBackend {
    */
   async problem(): Promise<string | null> {
     try {
-      await this.commands!.set(this.probeKey, this.opts.instanceId, 'PX', 10_000);
+      await this.answered(this.commands!.set(this.probeKey, this.opts.instanceId, 'PX', 10_000));
       this.writeRefused = null;
       return null;
     } catch (err) {
@@ -347,6 +349,11 @@ export class RedisLog implements LogBackend {
         return;
       }
     }
+  }
+
+  /** A write (or the readiness probe) answered within REDIS_WRITE_TIMEOUT_MS, or rejected. */
+  private answered<T>(command: Promise<T>): Promise<T> {
+    return answerWithin(command, this.opts.redis.writeTimeoutMs ?? 2000, 'REDIS_WRITE_TIMEOUT_MS');
   }
 
   /** Entries after the last one applied here were trimmed: they are only in a snapshot now. */

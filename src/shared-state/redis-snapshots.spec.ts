@@ -2,7 +2,7 @@ import Redis from 'ioredis';
 import { eventually } from '../../test/helpers/eventually';
 import { listReplicas } from '../../test/helpers/list-replica';
 import { privateRedis } from '../../test/helpers/redis';
-import { NotAppendedError } from './fold';
+import { AppendUnknownError, NotAppendedError } from './fold';
 
 const { prefix, replica, cleanup } = listReplicas();
 afterEach(cleanup);
@@ -82,4 +82,31 @@ describe('RedisLog when Redis refuses writes', () => {
       redis.cleanup();
     }
   });
+
+  it('a hung Redis (SIGSTOP): a write fails within REDIS_WRITE_TIMEOUT_MS as "unknown", and readiness too', async () => {
+    const redis = await privateRedis();
+    try {
+      const p = prefix('log-hung');
+      const a = await replica(p, { redis: { url: redis.url, prefix: p, writeTimeoutMs: 300 } });
+      expect(await a.log.append(1)).toBe(1);
+      redis.signal('SIGSTOP');
+      // ioredis's own command timeout is 10 s; this test's 5 s bound would catch that wait.
+      const outcome = await a.log.append(2).catch((e: unknown) => e);
+      expect(outcome).toBeInstanceOf(AppendUnknownError);
+      expect((outcome as Error).message).toMatch(
+        /may or may not have been recorded.*did not answer within 300 ms \(REDIS_WRITE_TIMEOUT_MS\)/,
+      );
+      expect(await a.log.problem()).toMatch(/did not answer within 300 ms/);
+      redis.signal('SIGCONT');
+      await eventually(async () => (await a.log.problem()) === null);
+      // The write that timed out was sent: a resumed Redis ran it, so it is there, once.
+      expect(await a.log.append(3)).toBe(3);
+      expect(a.fold.items).toEqual([1, 2, 3]);
+    } finally {
+      redis.signal('SIGCONT');
+      await cleanup();
+      await redis.stop();
+      redis.cleanup();
+    }
+  }, 5000);
 });

@@ -33,6 +33,13 @@ export class StateSettings implements DerivedSettings {
   })
   REDIS_PREFIX = 'beacon';
 
+  /**
+   * Redis mode: a write Redis has not answered within this is answered 503 ("may or may
+   * not have been recorded": a hung Redis may still run it), and a readiness check that
+   * waits this long fails.
+   */
+  @Expose() @Transform(toInt) @IsInt() @Min(100) @Max(60_000) REDIS_WRITE_TIMEOUT_MS = 2000;
+
   /** How often latency and rockets store their folded state and drop the log before it (local and redis). */
   @Expose() @Transform(toInt) @IsInt() @Min(1000) @Max(3_600_000) SHARED_SNAPSHOT_INTERVAL_MS =
     30_000;
@@ -41,7 +48,11 @@ export class StateSettings implements DerivedSettings {
   redis: RedisSettings = { url: '', prefix: '' };
 
   derive(lookup: SettingsLookup): void {
-    this.redis = { url: this.REDIS_URL, prefix: this.REDIS_PREFIX };
+    this.redis = {
+      url: this.REDIS_URL,
+      prefix: this.REDIS_PREFIX,
+      writeTimeoutMs: this.REDIS_WRITE_TIMEOUT_MS,
+    };
     if (lookup(CoreSettings).WORKERS > 1 && this.STATE_BACKEND !== 'redis') {
       invalid('WORKERS > 1 needs STATE_BACKEND=redis (each worker would keep its own state)');
     }

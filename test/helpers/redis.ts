@@ -72,6 +72,14 @@ export async function privateRedis() {
     c.kill('SIGTERM');
     await new Promise((r) => c.once('exit', r));
   };
+  /** SIGSTOP / SIGCONT: a Redis that hangs (keeps its connections, answers nothing). */
+  const signal = (sig: 'SIGSTOP' | 'SIGCONT') => (child)?.kill(sig);
   await start();
-  return { url, start, stop, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    url,
+    start,
+    stop,
+    signal,
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
