@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { Compat002Server } from '../src/api-metrics/compat-002.server';
@@ -262,8 +263,9 @@ describe('no rate limit by default (e2e)', () => {
 describe('API keys in logs (e2e, process)', () => {
   it('never writes a key, right or wrong, to the log, even with every request logged', async () => {
     const wrong = 'k-wrong-but-secret-0000';
+    const dir = tempDir('beacon-keys-log-');
     const p = await startServerProcess({
-      DATA_DIR: tempDir('beacon-keys-log-'),
+      DATA_DIR: dir,
       API_KEYS: KEY,
       LOG_REQUESTS: 'true',
       LOG_LEVEL: 'debug',
@@ -313,6 +315,7 @@ describe('API keys in logs (e2e, process)', () => {
     } finally {
       p.child.kill('SIGTERM');
       await p.exited;
+      rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
 });

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -181,6 +181,7 @@ const SSE_SAMPLE = readFileSync(join(__dirname, 'fixtures/upfluence-stream-sampl
     } finally {
       server.kill('SIGTERM');
       await new Promise((r) => server.once('exit', r));
+      rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
 });
