@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import pino from 'pino';
 import { AppModule } from './app.module';
 import { runPrimary } from './cluster';
-import { configureApp } from './app.setup';
+import { configureApp, listen } from './app.setup';
 import { BeaconNestLogger } from './common/nest-logger';
 import { ShutdownReport } from './common/shutdown-report';
 import { Environment, InvalidEnvironmentError, loadEnvironment } from './config/environment';
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
       abortOnError: false,
     });
     configureApp(app);
-    await app.listen(env.PORT, env.HOST);
+    await listen(app, env.PORT, env.HOST);
   } catch (err) {
     return fatal(root, err);
   }

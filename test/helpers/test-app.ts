@@ -5,7 +5,7 @@ import type { Server } from 'node:http';
 import { rmSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
 import { AppModule } from '../../src/app.module';
-import { configureApp } from '../../src/app.setup';
+import { configureApp, listen } from '../../src/app.setup';
 import { Clock } from '../../src/common/clock';
 import { BeaconClient, beaconClient } from '../client/beacon-client';
 import { ISOLATED_ENV } from './isolated-env';
@@ -49,7 +49,9 @@ export async function startTestApp(
     const moduleRef = await builder.compile();
     app = moduleRef.createNestApplication({ bufferLogs: true });
     configureApp(app);
-    await app.listen(0, '127.0.0.1');
+    // As main.ts listens: the same accept queue, so a burst of connections meets what
+    // production would.
+    await listen(app, 0, '127.0.0.1');
   } catch (err) {
     // An app that does not start (a bad setting, a missing DATA_DIR) leaves no directory.
     await close().catch(() => undefined);
