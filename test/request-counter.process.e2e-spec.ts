@@ -78,7 +78,7 @@ describe('request counter across process restarts and crashes (e2e)', () => {
     const a = await start({ COUNTER_FLUSH_MS: '50' });
     const driving = drive(a);
     // Enough load for the bound to mean something.
-    await eventually(() => driving.load.answered >= 300);
+    await eventually(() => driving.load.answered > 200);
     // Every request answered by now is counted in memory; the write after the one in
     // progress (if any) starts later, so once it has completed they are all on disk.
     const mustSurvive = driving.load.answered;
@@ -109,7 +109,7 @@ describe('request counter across process restarts and crashes (e2e)', () => {
     // A flush interval far longer than the test: only the shutdown flush can save them.
     const a = await start({ COUNTER_FLUSH_MS: '59000' });
     const driving = drive(a, 4);
-    await eventually(() => driving.load.answered >= 300);
+    await eventually(() => driving.load.answered > 200);
     const { sent, answered } = await driving.stop();
     expect(answered).toBe(sent);
     a.child.kill('SIGTERM');
