@@ -1,4 +1,5 @@
 import { INestApplication } from '@nestjs/common';
+import type { Server } from 'node:http';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
@@ -88,4 +89,25 @@ export function configureApp(app: INestApplication): void {
           }
         : document,
   });
+}
+
+/**
+ * Listens with a queue of not-yet-accepted connections as deep as the connections the
+ * server holds (HTTP_MAX_CONNECTIONS, set as maxConnections above; the kernel caps it at
+ * net.core.somaxconn). Node's default of 511 overflows under a burst of new connections:
+ * the kernel then drops SYNs (retried after 1 s, 3 s, …), falls back to SYN cookies and,
+ * with its queue of half-open connections full, drops some and answers their client's
+ * next packet with a reset (ECONNRESET).
+ */
+export async function listen(app: INestApplication, port: number, host: string): Promise<void> {
+  const { maxConnections } = app.getHttpServer() as Server;
+  const backlog = Number.isFinite(maxConnections) && maxConnections > 0 ? maxConnections : 511;
+  // Nest hands its arguments on to http.Server#listen(port, host, backlog); its types
+  // name only (port, host).
+  const listenWith = app.listen.bind(app) as unknown as (
+    port: number,
+    host: string,
+    backlog: number,
+  ) => Promise<unknown>;
+  await listenWith(port, host, backlog);
 }

@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import pino from 'pino';
 import { AppModule } from './app.module';
 import { runPrimary } from './cluster';
-import { configureApp } from './app.setup';
+import { configureApp, listen } from './app.setup';
 import { BeaconNestLogger } from './common/nest-logger';
 import { ShutdownReport } from './common/shutdown-report';
 import { CoreSettings } from './config/core.settings';
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
     configureApp(app);
     // The module listeners (UDP, COMPAT_002_PORT) name their own setting, so a port in use
     // still raw here is PORT (`listen EADDRINUSE`; in a cluster worker, `bind EADDRINUSE`).
-    await app.listen(core.PORT, core.HOST).catch((err: unknown) => {
+    await listen(app, core.PORT, core.HOST).catch((err: unknown) => {
       throw explainBindError(err, 'PORT', core.HOST, core.PORT, 'tcp');
     });
   } catch (err) {

@@ -1,6 +1,8 @@
+import { rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { Compat002Server } from '../src/api-metrics/compat-002.server';
+import { eventually } from './helpers/eventually';
 import { freshSchema, TestSchema } from './helpers/postgres';
 import { startServerProcess } from './helpers/server-process';
 import { startTestApp, TestApp } from './helpers/test-app';
@@ -105,8 +107,11 @@ describe('API keys (e2e)', () => {
     expect((await send('/metrics/both')).status).toBe(404);
   });
 
-  /** Sends a head and a few body bytes; the status line and whether the server sent FIN. */
-  const partial = (contentLength: number) =>
+  /**
+   * Sends a head and a few body bytes; resolves with the status line once the whole answer
+   * is in and, for `until: 'fin'`, once the server has also sent its FIN.
+   */
+  const partial = (contentLength: number, until: 'answer' | 'fin') =>
     new Promise<{ statusLine: string; ended: boolean }>((resolve, reject) => {
       let answer = '';
       let ended = false;
@@ -116,26 +121,34 @@ describe('API keys (e2e)', () => {
             `Content-Type: application/json\r\nContent-Length: ${contentLength}\r\n\r\n{"lat`,
         ),
       );
+      const guard = setTimeout(() => {
+        socket.destroy();
+        reject(new Error(`no ${until} in 5 s; got ${JSON.stringify(answer)}, FIN: ${ended}`));
+      }, 5000);
+      // A whole answer is one whose body ends the JSON.
+      const settle = () => {
+        if (!answer.endsWith('}') || (until === 'fin' && !ended)) return;
+        clearTimeout(guard);
+        resolve({ statusLine: answer.split('\r\n')[0], ended });
+        socket.destroy();
+      };
       socket.on('data', (d: Buffer) => {
         answer += d.toString();
-        // A whole answer (its body ends the JSON): wait a little for a FIN, then report.
-        if (answer.endsWith('}'))
-          setTimeout(() => {
-            resolve({ statusLine: answer.split('\r\n')[0], ended });
-            socket.destroy();
-          }, 300);
+        settle();
       });
-      socket.once('end', () => (ended = true));
+      socket.once('end', () => {
+        ended = true;
+        settle();
+      });
       socket.once('error', reject);
-      setTimeout(() => reject(new Error(`no answer in 5 s; got ${answer}`)), 5000).unref();
     });
 
   it('answers 401 without waiting for the body; a declared 50 MB gets 413 and a FIN', async () => {
     // 1,000 bytes declared, 5 sent: the 401 comes now, not once the rest arrives.
-    expect((await partial(1000)).statusLine).toBe('HTTP/1.1 401 Unauthorized');
+    expect((await partial(1000, 'answer')).statusLine).toBe('HTTP/1.1 401 Unauthorized');
     // Over BODY_LIMIT without a key: refused for its size first, and the connection
     // closes after the answer rather than reading 50 MB to answer 401.
-    expect(await partial(50 * 1024 * 1024)).toEqual({
+    expect(await partial(50 * 1024 * 1024, 'fin')).toEqual({
       statusLine: 'HTTP/1.1 413 Payload Too Large',
       ended: true,
     });
@@ -262,8 +275,9 @@ describe('no rate limit by default (e2e)', () => {
 describe('API keys in logs (e2e, process)', () => {
   it('never writes a key, right or wrong, to the log, even with every request logged', async () => {
     const wrong = 'k-wrong-but-secret-0000';
+    const dir = tempDir('beacon-keys-log-');
     const p = await startServerProcess({
-      DATA_DIR: tempDir('beacon-keys-log-'),
+      DATA_DIR: dir,
       API_KEYS: KEY,
       LOG_REQUESTS: 'true',
       LOG_LEVEL: 'debug',
@@ -302,7 +316,12 @@ describe('API keys in logs (e2e, process)', () => {
           req.end(sample);
         });
       }
-      await new Promise((r) => setTimeout(r, 300)); // let the last lines arrive
+      // Each of the six requests writes one line naming its path (a 202 its request line, a
+      // 401 the error filter's line): once all six are in, so is everything before them.
+      await eventually(
+        () =>
+          p.logs.filter((l) => JSON.stringify(l).includes('/metrics/logged/latency')).length >= 6,
+      );
       const written = JSON.stringify(p.logs);
       expect(written).toContain('/metrics/logged/latency'); // requests were logged…
       expect(written).toContain('The API key is not valid'); // …and the 401s, in one line each
@@ -313,6 +332,7 @@ describe('API keys in logs (e2e, process)', () => {
     } finally {
       p.child.kill('SIGTERM');
       await p.exited;
+      rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
 });

@@ -390,10 +390,13 @@ describe('api-metrics live stream under a slow client (e2e)', () => {
         );
       }
       await eventually(() => listener.stats().datagrams === before + 500);
-      // The feed measures lag on the injected clock: 200 ms of it per round, so the stalled
-      // client has been losing records for longer than WS_MAX_LAG_MS well before the end.
+      // The round's tick has run once the fast client has the round's records (both clients
+      // are in one group, served in one tick): the stalled one's losses are timed at this
+      // round's clock. The feed measures lag on the injected clock: 200 ms of it per round,
+      // so the stalled client has been losing records for longer than WS_MAX_LAG_MS well
+      // before the end.
+      await eventually(() => fast.records.length === seq);
       clock.advance(200);
-      await new Promise((r) => setTimeout(r, 60));
     }
     await eventually(() => fast.records.length === 10_000, 20_000);
     expect(fast.records.map((r) => r.time)).toEqual(

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -193,6 +193,7 @@ function startPrometheus(dir: string, port: number) {
       expect(upResult.map((r) => r.value[1])).toEqual(['1']);
     } finally {
       await server.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
 
@@ -241,6 +242,7 @@ function startPrometheus(dir: string, port: number) {
     } finally {
       await server.stop();
       await keyed.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
 });

@@ -1,3 +1,4 @@
+import Redis from 'ioredis';
 import { rmSync } from 'node:fs';
 import { ensureBuilt } from './helpers/build';
 import { eventually } from './helpers/eventually';
@@ -63,6 +64,20 @@ describe('shared state across instances (e2e)', () => {
   };
   const post = (p: ServerProcess, path: string, body: unknown) =>
     fetch(p.baseUrl + path, { method: 'POST', headers: json, body: JSON.stringify(body) });
+  /** Whether the stored snapshot of log `name` is at (or past) the log's last entry. */
+  const snapshotHoldsLog = async (name: string) => {
+    const redis = new Redis(redisUrl);
+    try {
+      const head = await redis.get(`${prefix}:${name}:snapshot`);
+      const [last] = await redis.xrevrange(`${prefix}:${name}:log`, '+', '-', 'COUNT', 1);
+      if (head === null || last === undefined) return false;
+      const at = (id: string) => id.split('-').map(BigInt);
+      const [[sm, ss], [lm, ls]] = [at((JSON.parse(head) as { id: string }).id), at(last[0])];
+      return sm > lm || (sm === lm && ss >= ls);
+    } finally {
+      redis.disconnect();
+    }
+  };
 
   it('every instance answers latency and counter reads identically', async () => {
     const beacons = await startMany(3);
@@ -98,17 +113,20 @@ describe('shared state across instances (e2e)', () => {
     for (const l of lists) expect(l.body).toEqual(first);
     expect(sent).toBe(300);
 
-    // The counter: every request to every instance, once flushed (every 50 ms here).
-    const readCounter = async (b: ServerProcess) =>
-      ((await get(b, '/counter')).body as { count: number }).count;
-    await new Promise((r) => setTimeout(r, 300));
-    const c0 = await readCounter(beacons[0]);
-    await new Promise((r) => setTimeout(r, 300));
-    const c1 = await readCounter(beacons[1]);
-    await new Promise((r) => setTimeout(r, 300));
-    const c2 = await readCounter(beacons[2]);
-    // 300 POSTs + 1 PUT + 1 DELETE + 3 GET /metrics, then each read counts itself at once.
-    expect([c0, c1, c2]).toEqual([306, 307, 308]);
+    // The counter: every request to every instance, once flushed (every 50 ms here). So far
+    // 300 POSTs + 1 PUT + 1 DELETE + 3 GET /metrics; each read counts itself at once, and
+    // the reads on the other instances once they flush. Each instance is read until it has
+    // them all: it must then show exactly as many requests as were sent, never more.
+    let requests = 305;
+    for (const b of beacons) {
+      let count = 0;
+      await eventually(async () => {
+        requests++;
+        count = ((await get(b, '/counter')).body as { count: number }).count;
+        return count >= requests;
+      }).catch(() => undefined); // a count that never gets there fails just below
+      expect({ count }).toEqual({ count: requests });
+    }
 
     // Each instance's /prometheus shows the shared logs it tails, and the same latency.
     for (const b of beacons) {
@@ -198,8 +216,13 @@ describe('shared state across instances (e2e)', () => {
         (await post(beacons[i % 2], '/metrics/kept/latency', { latency_ns: i + 1 })).status,
       ).toBe(202);
     }
-    // Past a snapshot and a trim, then more writes after it.
-    await new Promise((r) => setTimeout(r, 2500));
+    // Past a snapshot of both logs that holds every write so far, then more writes after it.
+    await eventually(async () => {
+      for (const name of ['latency', 'rockets']) {
+        if (!(await snapshotHoldsLog(name))) return false;
+      }
+      return true;
+    });
     for (let i = 200; i < 250; i++) {
       expect(
         (await post(beacons[i % 2], '/metrics/kept/latency', { latency_ns: i + 1 })).status,

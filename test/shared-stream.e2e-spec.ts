@@ -237,13 +237,21 @@ describe('shared stream analysis and live feed across instances (e2e)', () => {
         Array.from({ length: 500 }, (_, i) => i + 1),
       );
       client.close();
+      // Stored once: A, which the datagrams reached, queued each for the database and B,
+      // which only relayed them, none; with both queues empty no write is still to come.
+      type Queue = { accepted: number; queued: number; written: number };
+      const queue = async (p: ServerProcess) =>
+        ((await (await fetch(`${p.baseUrl}/health`)).json()) as { details: { apiMetrics: Queue } })
+          .details.apiMetrics;
+      let queues: Queue[] = [];
       await eventually(async () => {
-        const [row] = await schema.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM api_metrics WHERE route = '/relayed'`,
-        );
-        return row.n === 500;
+        queues = await Promise.all([a, b].map(queue));
+        return queues.every((q) => q.queued === 0);
       });
-      await new Promise((r) => setTimeout(r, 300));
+      expect(queues.map(({ accepted, written }) => ({ accepted, written }))).toEqual([
+        { accepted: 500, written: 500 },
+        { accepted: 0, written: 0 },
+      ]);
       const [row] = await schema.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM api_metrics WHERE route = '/relayed'`,
       );

@@ -18,7 +18,10 @@ export class HttpSettings implements DerivedSettings {
   /** Deepest nesting of arrays and objects a JSON body may have; deeper → 400. */
   @Expose() @Transform(toInt) @IsInt() @Min(2) @Max(10_000) BODY_MAX_DEPTH = 64;
 
-  /** Open HTTP connections at once; past it new ones are closed at once (node's maxConnections). */
+  /**
+   * Open HTTP connections at once; past it new ones are closed at once (node's
+   * maxConnections). Also the listen backlog, so a burst of connects queues, not resets.
+   */
   @Expose() @Transform(toInt) @IsInt() @Min(1) HTTP_MAX_CONNECTIONS = 10_000;
 
   /** Time a client has to send its request headers (node's headersTimeout). */

@@ -36,10 +36,30 @@ describe('SharedLog', () => {
     const a = await replica(p, options);
     const b = await replica(p, options);
     for (let i = 0; i < 20; i++) await (i % 2 ? a : b).log.append(i);
-    // Both replicas hold the same last entry: the lock changes hands every interval, and a
-    // replica with nothing newer than the stored snapshot must not disturb it.
+    // Both replicas hold the same last entry, and so does the stored snapshot; then each
+    // takes a turn (its timer's, or one asked for here until it wins the lock, which then
+    // holds its id), and a replica with nothing newer than the stored snapshot must not
+    // disturb it.
     await eventually(() => a.log.status().snapshotsWritten + b.log.status().snapshotsWritten >= 1);
-    await new Promise((r) => setTimeout(r, 600));
+    const redis = new Redis(testRedisUrl());
+    try {
+      await eventually(async () => {
+        const head = await redis.get(`${p}:list:snapshot`);
+        const [last] = await redis.xrevrange(`${p}:list:log`, '+', '-', 'COUNT', 1);
+        return head !== null && (JSON.parse(head) as { id: string }).id === last?.[0];
+      });
+      for (const [r, id] of [
+        [a, 'replica-0'],
+        [b, 'replica-1'],
+      ] as const) {
+        await eventually(async () => {
+          await r.log.backend.snapshot();
+          return (await redis.get(`${p}:list:snapshot-lock`)) === id;
+        });
+      }
+    } finally {
+      redis.disconnect();
+    }
     const keys = await keysUnder(p);
     const pieces = keys.filter((k) => /:snapshot:.+:\d+$/.test(k));
     // `[0,1,…,19]` is 50 bytes: four 16-byte pieces of one snapshot, no leftovers.

@@ -73,7 +73,7 @@ export async function privateRedis() {
     await new Promise((r) => c.once('exit', r));
   };
   /** SIGSTOP / SIGCONT: a Redis that hangs (keeps its connections, answers nothing). */
-  const signal = (sig: 'SIGSTOP' | 'SIGCONT') => (child)?.kill(sig);
+  const signal = (sig: 'SIGSTOP' | 'SIGCONT') => child?.kill(sig);
   await start();
   return {
     url,

@@ -53,11 +53,14 @@ export async function launchMessages(
   const queue = messages.map((m) => JSON.stringify(m));
   let unfinished = queue.length;
   const failed: { error?: Error } = {};
+  // Senders with nothing to send wait here for a retry, the last answer or a failure.
+  const idle: (() => void)[] = [];
+  const wake = () => idle.splice(0).forEach((go) => go());
   const sender = async () => {
     while (unfinished > 0 && !failed.error) {
       const body = queue.shift();
       if (body === undefined) {
-        await new Promise((r) => setTimeout(r, 1)); // only retries are left, waiting
+        await new Promise<void>((go) => idle.push(go)); // only retries are left
         continue;
       }
       report.requests++;
@@ -71,12 +74,16 @@ export async function launchMessages(
       if (code >= 200 && code < 300) {
         const status = (JSON.parse(text) as { status: string }).status;
         report.statuses[status] = (report.statuses[status] ?? 0) + 1;
-        unfinished--;
+        if (--unfinished === 0) wake();
       } else if (code === 400) {
         failed.error = new Error(`400 for a valid message: ${text}`);
+        wake();
       } else {
         report.retries++;
-        setTimeout(() => queue.push(body), retryMs);
+        setTimeout(() => {
+          queue.push(body);
+          wake();
+        }, retryMs);
       }
     }
   };

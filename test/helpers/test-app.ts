@@ -5,7 +5,7 @@ import type { Server } from 'node:http';
 import { rmSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
 import { AppModule } from '../../src/app.module';
-import { configureApp } from '../../src/app.setup';
+import { configureApp, listen } from '../../src/app.setup';
 import { Clock } from '../../src/common/clock';
 import { BeaconClient, beaconClient } from '../client/beacon-client';
 import { ISOLATED_ENV } from './isolated-env';
@@ -35,21 +35,29 @@ export async function startTestApp(
     DATA_DIR: ownDir ?? '',
     ...env,
   };
-  let builder = Test.createTestingModule({ imports: [AppModule.forRoot(settings)] });
-  if (options.clock) builder = builder.overrideProvider(Clock).useValue(options.clock);
-  for (const o of options.overrides ?? []) {
-    builder = builder.overrideProvider(o.provide).useValue(o.useValue);
-  }
-  const moduleRef = await builder.compile();
-  const app = moduleRef.createNestApplication({ bufferLogs: true });
-  configureApp(app);
-  await app.listen(0, '127.0.0.1');
-  const server = app.getHttpServer() as Server;
-  const { port } = server.address() as AddressInfo;
-  const baseUrl = `http://127.0.0.1:${port}`;
+  let app: INestApplication | null = null;
   const close = async () => {
-    await app.close();
+    await app?.close();
     if (ownDir) rmSync(ownDir, { recursive: true, force: true });
   };
+  try {
+    let builder = Test.createTestingModule({ imports: [AppModule.forRoot(settings)] });
+    if (options.clock) builder = builder.overrideProvider(Clock).useValue(options.clock);
+    for (const o of options.overrides ?? []) {
+      builder = builder.overrideProvider(o.provide).useValue(o.useValue);
+    }
+    const moduleRef = await builder.compile();
+    app = moduleRef.createNestApplication({ bufferLogs: true });
+    configureApp(app);
+    // As main.ts listens: the same accept queue, so a burst of connections meets what
+    // production would.
+    await listen(app, 0, '127.0.0.1');
+  } catch (err) {
+    // An app that does not start (a bad setting, a missing DATA_DIR) leaves no directory.
+    await close().catch(() => undefined);
+    throw err;
+  }
+  const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
+  const baseUrl = `http://127.0.0.1:${port}`;
   return { app, baseUrl, client: beaconClient(baseUrl), close };
 }
