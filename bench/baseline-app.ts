@@ -64,7 +64,13 @@ class BaselineModule {}
 
 async function main(): Promise<void> {
   const app = await NestFactory.create(BaselineModule, { logger: false });
-  await app.listen(Number(process.env.PORT), '127.0.0.1');
+  // The same accept queue as Beacon's (HTTP_MAX_CONNECTIONS' default as the backlog).
+  const listen = app.listen.bind(app) as unknown as (
+    p: number,
+    h: string,
+    b: number,
+  ) => Promise<unknown>;
+  await listen(Number(process.env.PORT), '127.0.0.1', 10_000);
 }
 
 void main();

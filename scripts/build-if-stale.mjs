@@ -13,7 +13,7 @@
  * cost more than the check.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -65,6 +65,9 @@ function main(argv) {
   if (reason === null) return 0;
   process.stderr.write(`building: ${reason}\n`);
   const build = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+  // `nest build` writes JavaScript even when type-checking fails: without this, the next
+  // start would find a dist/ newer than src/ and run code that never compiled.
+  if (build.status !== 0) rmSync(join(root, 'dist', 'main.js'), { force: true });
   return build.status ?? 1;
 }
 

@@ -57,7 +57,6 @@ describe('stop under keep-alive load (e2e)', () => {
     server = await startServerProcess(env, { built: true });
     const agent = new Agent({ keepAlive: true, maxSockets: LOOPS });
     let accepted = 0;
-    let sigtermAt = 0;
     // Once an answer has said Connection: close, the stop has begun: every request sent
     // after that answer arrived must be answered with it too (or find no server).
     let firstCloseAt = Infinity;
@@ -81,16 +80,13 @@ describe('stop under keep-alive load (e2e)', () => {
       }
     });
     while (accepted < 2000) await new Promise((r) => setImmediate(r));
-    sigtermAt = performance.now();
     server.child.kill('SIGTERM');
     const code = await server.exited;
-    const stopMs = performance.now() - sigtermAt;
     await Promise.all(loops);
     agent.destroy();
 
+    // 0, not the 1 of a stop cut short at SHUTDOWN_TIMEOUT_MS: it ended within the timeout.
     expect(code).toBe(0);
-    // A bound that only catches a stop that does not end (the timeout, plus start-up slack).
-    expect(stopMs).toBeLessThan(SHUTDOWN_TIMEOUT_MS + 2000);
     expect(firstCloseAt).toBeLessThan(Infinity);
     expect(after.withoutClose).toBe(0);
 

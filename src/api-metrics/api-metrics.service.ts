@@ -3,6 +3,7 @@ import { Clock } from '../common/clock';
 import { InvalidArgumentError, NotFoundError, UnavailableError } from '../common/domain-errors';
 import { errorText } from '../common/error-text';
 import { ShutdownReport } from '../common/shutdown-report';
+import { CoreSettings } from '../config/core.settings';
 import { Periodic } from '../jobs/periodic';
 import { ApiMetricsSettings } from './api-metrics.settings';
 import { LatencyService } from '../latency/latency.service';
@@ -17,8 +18,11 @@ import { WriteQueue, WriteQueueStats } from './write-queue';
 
 /** Records from further ahead than this are a sender's broken clock, not data. */
 const MAX_FUTURE_MS = 3_600_000;
-/** How long shutdown keeps trying to write what is queued while the database is down. */
-const SHUTDOWN_FLUSH_MS = 10_000;
+/**
+ * The share of SHUTDOWN_TIMEOUT_MS the stop spends writing what is queued while the
+ * database is down: the HTTP drain takes up to half, the database's close the rest.
+ */
+const SHUTDOWN_FLUSH_SHARE = 0.3;
 
 export interface RouteRecords {
   route: string;
@@ -71,6 +75,7 @@ export class ApiMetricsService implements OnModuleInit, OnApplicationShutdown {
     private readonly live: LiveFeed,
     private readonly relay: LiveRelay,
     private readonly shutdown: ShutdownReport,
+    private readonly core: CoreSettings,
   ) {
     this.enabled = config.API_METRICS_ENABLED;
   }
@@ -226,7 +231,9 @@ export class ApiMetricsService implements OnModuleInit, OnApplicationShutdown {
   /** Runs after intake has stopped: writes everything queued, then closes the database. */
   async onApplicationShutdown(): Promise<void> {
     if (!this.enabled) return;
-    const { written, lost } = await this.queue.drain(SHUTDOWN_FLUSH_MS);
+    const { written, lost } = await this.queue.drain(
+      this.core.SHUTDOWN_TIMEOUT_MS * SHUTDOWN_FLUSH_SHARE,
+    );
     await this.store.close();
     this.shutdown.add('apiMetrics', { rowsWritten: written, recordsLost: lost });
   }

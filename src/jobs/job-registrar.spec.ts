@@ -57,11 +57,16 @@ async function boot(jobsEnabled: boolean) {
 describe('JobRegistrar', () => {
   let errors: string[];
   let logs: string[];
+  let warnings: string[];
 
   beforeEach(() => {
     jest.useFakeTimers();
     errors = [];
     logs = [];
+    warnings = [];
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation((m: unknown) => {
+      warnings.push(String(m));
+    });
     jest.spyOn(Logger.prototype, 'error').mockImplementation((m: unknown) => {
       errors.push(String(m));
     });
@@ -105,10 +110,19 @@ describe('JobRegistrar', () => {
     await jest.advanceTimersByTimeAsync(3500);
     expect(demo.calls).toBe(1);
     expect(registrar.list()[0].skipped).toBe(2);
+    expect(warnings).toEqual([]);
+    // A run that never settles is said once, not hidden behind the skips.
+    await jest.advanceTimersByTimeAsync(20_000);
+    expect(registrar.list()[0].skipped).toBe(22);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(
+      /job demo has been running for 10 of its intervals \(DEMO_EVERY_MS\)/,
+    );
     demo.next = () => Promise.resolve();
     release();
     await jest.advanceTimersByTimeAsync(1000);
     expect(demo.calls).toBe(2);
+    expect(warnings).toHaveLength(1);
     expect(registrar.list()[0].runs).toBe(2);
     await app.close();
   });

@@ -14,12 +14,17 @@ export interface RegisteredJob {
   runs: number;
   skipped: number;
   failures: number;
+  /** Ticks skipped while the current run goes on. */
+  skippedThisRun: number;
   /** Failed runs in a row (the current outage). */
   failingRuns: number;
   busy: boolean;
   /** The current outage's first error; null while runs succeed. */
   failing: string | null;
 }
+
+/** A run still going after this many of its intervals is logged as stuck. */
+const STUCK_AFTER_TICKS = 10;
 
 /**
  * Puts every `@Periodic` method on @nestjs/schedule's registry: the one place that honours
@@ -79,6 +84,7 @@ export class JobRegistrar implements OnApplicationBootstrap, OnModuleDestroy {
       setting: spec.every,
       runs: 0,
       skipped: 0,
+      skippedThisRun: 0,
       failures: 0,
       failingRuns: 0,
       busy: false,
@@ -93,8 +99,15 @@ export class JobRegistrar implements OnApplicationBootstrap, OnModuleDestroy {
   private async tick(job: RegisteredJob, run: () => unknown): Promise<void> {
     if (job.busy) {
       job.skipped++;
+      // A run that never settles would hide behind the skips: say so once per run.
+      if (++job.skippedThisRun === STUCK_AFTER_TICKS) {
+        this.logger.warn(
+          `job ${job.name} has been running for ${STUCK_AFTER_TICKS} of its intervals (${job.setting}); later ticks are skipped until it ends`,
+        );
+      }
       return;
     }
+    job.skippedThisRun = 0;
     job.busy = true;
     try {
       await run();

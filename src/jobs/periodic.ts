@@ -6,7 +6,7 @@ type NumberKeys<S> = { [K in keyof S]: S[K] extends number ? K : never }[keyof S
 
 /** One periodic job, as its module declares it on the one service method it runs. */
 export interface PeriodicJobSpec<S extends object = object> {
-  /** Unique name: the SchedulerRegistry key and what logs and /health call it. */
+  /** Unique name: the SchedulerRegistry key and what the logs call it. */
   name: string;
   /** The settings group holding the interval… */
   settings: SettingsClass<S>;

@@ -65,7 +65,10 @@ const TOO_LARGE = errorResponse(
 const STATE_UNAVAILABLE = errorResponse(
   503,
   'The state could not be written (local: the disk refuses writes; redis mode: Redis is ' +
-    'unreachable). Nothing was changed; send it again after Retry-After seconds.',
+    'unreachable, full or read-only). When the message says nothing was changed or ' +
+    'recorded, send it again after Retry-After seconds. Redis mode only: when it says the ' +
+    'write "may or may not have been recorded" (Redis did not answer within ' +
+    'REDIS_WRITE_TIMEOUT_MS, or the connection dropped), a resent sample may count twice.',
   'the latency state could not be written to disk (ENOSPC); nothing was changed',
 );
 

@@ -72,7 +72,9 @@ export class RocketsController {
       503,
       'No room to buffer an out-of-order message or to track another rocket, or the state ' +
         'could not be written (local: the disk refuses writes; redis mode: Redis is ' +
-        'unreachable). Nothing was changed; send it again after Retry-After seconds.',
+        'unreachable, full or read-only). Send it again after Retry-After seconds: when the ' +
+        'message says the write "may or may not have been recorded" (redis mode: Redis did ' +
+        'not answer within REDIS_WRITE_TIMEOUT_MS), the resent message is then a duplicate.',
       'Rocket 193270a9-c9cf-404a-8f83-838e71d9ae67 already holds 10000 out-of-order messages ' +
         '(ROCKETS_MAX_BUFFERED_PER_CHANNEL); retry once the gap before 10002 fills',
     ),
@@ -180,7 +182,9 @@ export class RocketsController {
     errorResponse(
       503,
       'The state could not be written (local: the disk refuses writes; redis mode: Redis is ' +
-        'unreachable); nothing was changed. Retry after Retry-After seconds.',
+        'unreachable, full or read-only); retry after Retry-After seconds. In redis mode a ' +
+        'message saying it "may or may not have been recorded" means Redis did not answer in ' +
+        'time (REDIS_WRITE_TIMEOUT_MS): the delete may have happened.',
       'the shared state (Redis) is unreachable; nothing was changed (reconnecting)',
     ),
   )

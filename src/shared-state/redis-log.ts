@@ -153,9 +153,9 @@ export class RedisLog implements LogBackend {
       return '';
     } catch (err) {
       if (err instanceof FencedError) throw err;
-      // Redis answered with an error (OOM at maxmemory, READONLY on a replica, a script
-      // error): XADD and the script are all-or-nothing and a script that may write is
-      // refused before it runs, so nothing was appended.
+      // Redis answered with an error (OOM at maxmemory, READONLY on a replica): a write
+      // command or script is refused before it runs, and the fenced script's XADD is its
+      // first write (an error after a write would not undo it), so nothing was appended.
       if (err instanceof ReplyError) {
         this.writeRefused ??= errorText(err);
         throw new NotAppendedError(
@@ -268,7 +268,13 @@ export class RedisLog implements LogBackend {
             `${this.opts.name}: a trim of the log passed this instance's position; reloading the snapshot`,
           );
           await this.catchUp(false);
-          continue;
+          if (this.sink.lastId !== from) continue;
+          // No snapshot holds what was trimmed (its key was evicted or deleted): reading on
+          // is all that is left; say what it costs rather than retry for ever.
+          this.logger.error(
+            `${this.opts.name}: entries trimmed from the log are in no snapshot; going on ` +
+              'without them (this instance now differs from those that applied them)',
+          );
         }
         for (const [id, fields] of res[0][1]) this.deliver(id, fields);
       } catch (err) {

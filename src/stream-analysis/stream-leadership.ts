@@ -66,7 +66,7 @@ export class StreamLeadership {
   async start(): Promise<void> {
     if (!this.shared) return;
     this.lock = new LeaderLock({
-      redis: { url: this.stateConfig.REDIS_URL, prefix: this.stateConfig.REDIS_PREFIX },
+      redis: this.stateConfig.redis,
       name: 'stream',
       instanceId: this.state.instanceId,
       ttlMs: this.config.STREAM_LEADER_TTL_MS,

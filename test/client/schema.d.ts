@@ -2049,7 +2049,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description No room to buffer an out-of-order message or to track another rocket, or the state could not be written (local: the disk refuses writes; redis mode: Redis is unreachable). Nothing was changed; send it again after Retry-After seconds. */
+            /** @description No room to buffer an out-of-order message or to track another rocket, or the state could not be written (local: the disk refuses writes; redis mode: Redis is unreachable, full or read-only). Send it again after Retry-After seconds: when the message says the write "may or may not have been recorded" (redis mode: Redis did not answer within REDIS_WRITE_TIMEOUT_MS), the resent message is then a duplicate. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2373,7 +2373,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The state could not be written (local: the disk refuses writes; redis mode: Redis is unreachable). Nothing was changed; send it again after Retry-After seconds. */
+            /** @description The state could not be written (local: the disk refuses writes; redis mode: Redis is unreachable, full or read-only). When the message says nothing was changed or recorded, send it again after Retry-After seconds. Redis mode only: when it says the write "may or may not have been recorded" (Redis did not answer within REDIS_WRITE_TIMEOUT_MS, or the connection dropped), a resent sample may count twice. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2479,7 +2479,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The state could not be written (local: the disk refuses writes; redis mode: Redis is unreachable). Nothing was changed; send it again after Retry-After seconds. */
+            /** @description The state could not be written (local: the disk refuses writes; redis mode: Redis is unreachable, full or read-only). When the message says nothing was changed or recorded, send it again after Retry-After seconds. Redis mode only: when it says the write "may or may not have been recorded" (Redis did not answer within REDIS_WRITE_TIMEOUT_MS, or the connection dropped), a resent sample may count twice. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2623,7 +2623,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The state could not be written (local: the disk refuses writes; redis mode: Redis is unreachable). Nothing was changed; send it again after Retry-After seconds. */
+            /** @description The state could not be written (local: the disk refuses writes; redis mode: Redis is unreachable, full or read-only). When the message says nothing was changed or recorded, send it again after Retry-After seconds. Redis mode only: when it says the write "may or may not have been recorded" (Redis did not answer within REDIS_WRITE_TIMEOUT_MS, or the connection dropped), a resent sample may count twice. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2765,7 +2765,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The state could not be written (local: the disk refuses writes; redis mode: Redis is unreachable). Nothing was changed; send it again after Retry-After seconds. */
+            /** @description The state could not be written (local: the disk refuses writes; redis mode: Redis is unreachable, full or read-only). When the message says nothing was changed or recorded, send it again after Retry-After seconds. Redis mode only: when it says the write "may or may not have been recorded" (Redis did not answer within REDIS_WRITE_TIMEOUT_MS, or the connection dropped), a resent sample may count twice. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3156,7 +3156,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The state could not be written (local: the disk refuses writes; redis mode: Redis is unreachable); nothing was changed. Retry after Retry-After seconds. */
+            /** @description The state could not be written (local: the disk refuses writes; redis mode: Redis is unreachable, full or read-only); retry after Retry-After seconds. In redis mode a message saying it "may or may not have been recorded" means Redis did not answer in time (REDIS_WRITE_TIMEOUT_MS): the delete may have happened. */
             503: {
                 headers: {
                     [name: string]: unknown;

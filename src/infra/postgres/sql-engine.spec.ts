@@ -24,7 +24,16 @@ describe('SqlEngine on a PostgreSQL server', () => {
   });
 
   it('gives writes no statement timeout', async () => {
-    await expect(engine.write('SELECT pg_sleep(0.4)')).resolves.toHaveLength(1);
+    // A write twice as long as this engine's read timeout: a read would be cancelled.
+    const short = openPostgres(schema.url, { readTimeoutMs: 200 });
+    try {
+      await expect(short.query('SELECT pg_sleep(0.4)')).rejects.toMatchObject({
+        code: QUERY_CANCELED,
+      });
+      await expect(short.write('SELECT pg_sleep(0.4)')).resolves.toHaveLength(1);
+    } finally {
+      await short.close();
+    }
   });
 
   it('keeps the writer free while reads take every reader connection and queue behind', async () => {
