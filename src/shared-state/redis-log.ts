@@ -43,7 +43,6 @@ const REAL_TIME = new MonotonicClock();
 const READ_COUNT = 2000;
 const REPLAY_COUNT = 2000;
 const BLOCK_MS = 2000;
-const GAP_CHECK_MS = 5000;
 
 /**
  * A module's log as a Redis Stream, shared by every instance.
@@ -54,7 +53,7 @@ const GAP_CHECK_MS = 5000;
  *   fold driver in stream order; reads never touch Redis.
  * - Snapshots (`RedisSnapshots`) compact folds that grow for ever; an instance whose last
  *   entry is before the trim point (it was away while a trim passed it) reloads the
- *   snapshot; it checks before reading on and every few seconds. Time-bounded folds trim to
+ *   snapshot; it checks after every read and every replayed batch. Time-bounded folds trim to
  *   `keepMs` as they append, and need no snapshot.
  */
 export class RedisLog implements LogBackend {
@@ -71,7 +70,6 @@ export class RedisLog implements LogBackend {
   private tailing: Promise<void> | null = null;
   private readonly stopping = new AbortController();
   private staleSince: number | null = null;
-  private gapCheckedAt = 0;
   /** Redis refused an append (OOM, READONLY): why, until an append or a probe succeeds. */
   private writeRefused: string | null = null;
   private readonly probeKey: string;
@@ -231,19 +229,6 @@ export class RedisLog implements LogBackend {
     const backoff = new Backoff(100, 2000);
     while (this.running) {
       try {
-        // Before reading on: after an absence, or every few seconds, is the log still whole
-        // behind us? If a trim passed our last entry, reload the snapshot first.
-        // Real time: this paces a check of Redis, it is not the state's time.
-        const now = performance.now();
-        if (this.staleSince !== null || now - this.gapCheckedAt > GAP_CHECK_MS) {
-          this.gapCheckedAt = now;
-          if (await this.behindTrim()) {
-            this.logger.warn(
-              `${this.opts.name}: fell behind a trim of the log; reloading the snapshot`,
-            );
-            await this.catchUp(false);
-          }
-        }
         const from = this.sink.lastId;
         const res = await this.blocking!.xreadBuffer(
           'COUNT',
@@ -259,16 +244,16 @@ export class RedisLog implements LogBackend {
           this.staleSince = null;
         }
         backoff.reset();
-        if (!res) continue;
-        // A trim just before this read may have removed entries after `from` (a tailer
-        // further behind than the trim grace): the snapshot holds them, not this read. The
-        // trim point is read after the entries, so a trim that came first is seen.
+        // After every read, with entries or not (an idle log's read times out every
+        // BLOCK_MS): a trim may have passed `from` (this instance was away, or further
+        // behind than the trim grace), and then the snapshot holds what the read skipped.
+        // The trim point is read after the entries, so a trim that came first is seen.
         if (await this.trimmedPast(from)) {
           this.logger.warn(
             `${this.opts.name}: a trim of the log passed this instance's position; reloading the snapshot`,
           );
           await this.catchUp(false);
-          if (this.sink.lastId !== from) continue;
+          if (this.sink.lastId !== from || !res) continue;
           // No snapshot holds what was trimmed (its key was evicted or deleted): reading on
           // is all that is left; say what it costs rather than retry for ever.
           this.logger.error(
@@ -276,7 +261,7 @@ export class RedisLog implements LogBackend {
               'without them (this instance now differs from those that applied them)',
           );
         }
-        for (const [id, fields] of res[0][1]) this.deliver(id, fields);
+        if (res) for (const [id, fields] of res[0][1]) this.deliver(id, fields);
       } catch (err) {
         if (!this.running) return;
         if (this.staleSince === null) {
@@ -360,11 +345,6 @@ export class RedisLog implements LogBackend {
   /** A write (or the readiness probe) answered within REDIS_WRITE_TIMEOUT_MS, or rejected. */
   private answered<T>(command: Promise<T>): Promise<T> {
     return answerWithin(command, this.opts.redis.writeTimeoutMs ?? 2000, 'REDIS_WRITE_TIMEOUT_MS');
-  }
-
-  /** Entries after the last one applied here were trimmed: they are only in a snapshot now. */
-  private behindTrim(): Promise<boolean> {
-    return this.trimmedPast(this.sink.lastId);
   }
 
   /** The log was trimmed past `id`: entries just after it may be gone from the stream. */
