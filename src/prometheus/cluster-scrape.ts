@@ -77,6 +77,10 @@ export function serveClusterScrapes(): void {
     return new Promise<string>((resolve, reject) => {
       const parts: Metrics[] = [];
       const answered = new Set<Worker>();
+      const done = () => {
+        clearTimeout(timer);
+        waiting.delete(id);
+      };
       const timer = setTimeout(() => {
         waiting.delete(id);
         reject(new Error(`${asked.length - answered.size} worker(s) did not answer in time`));
@@ -85,20 +89,17 @@ export function serveClusterScrapes(): void {
         if (answered.has(worker)) return;
         answered.add(worker);
         if (message.error !== undefined || !message.metrics) {
-          clearTimeout(timer);
-          waiting.delete(id);
+          done();
           return reject(new Error(message.error ?? 'a worker sent no metrics'));
         }
         parts.push(decodeValues(message.metrics));
         if (answered.size < asked.length) return;
-        clearTimeout(timer);
-        waiting.delete(id);
+        done();
         AggregatorRegistry.aggregate(parts).metrics().then(resolve, reject);
       });
       for (const w of asked) send(w, { beacon: COLLECT, id });
       if (asked.length === 0) {
-        clearTimeout(timer);
-        waiting.delete(id);
+        done();
         reject(new Error('no worker serves yet'));
       }
     });
