@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import Redis from 'ioredis';
+import Redis, { RedisOptions } from 'ioredis';
 
 /** Redis unreachable when Beacon starts: in redis mode the state lives there, so it cannot. */
 export class RedisUnavailableError extends Error {}
@@ -10,6 +10,13 @@ export interface RedisSettings {
   prefix: string;
   /** REDIS_WRITE_TIMEOUT_MS: a write Redis has not answered by then is answered 503 (default 2 s). */
   writeTimeoutMs?: number;
+  /** REDIS_MIN_REPLICAS: a log append waits for `WAIT` to confirm this many replicas. */
+  minReplicas?: number;
+  /** REDIS_RESEED_WAIT_MS (see StateSettings). */
+  reseedWaitMs?: number;
+  /** REDIS_SENTINELS: when any, the master is asked of them by `sentinelName`. */
+  sentinels?: { host: string; port: number }[];
+  sentinelName?: string;
 }
 
 /**
@@ -48,7 +55,7 @@ export async function connectRedis(
 ): Promise<Redis> {
   const startTimeoutMs = options.startTimeoutMs ?? 10_000;
   const logger = new Logger('Redis');
-  const redis = new Redis(settings.url, {
+  const clientOptions: RedisOptions = {
     enableOfflineQueue: false,
     enableAutoPipelining: !options.blocking,
     autoResendUnfulfilledCommands: false,
@@ -59,7 +66,18 @@ export async function connectRedis(
     connectTimeout: 2000,
     connectionName: `beacon:${name}`,
     retryStrategy: (attempt) => Math.min(2000, 100 * attempt),
-  });
+  };
+  const redis = settings.sentinels?.length
+    ? new Redis({
+        ...clientOptions,
+        ...credentials(settings.url),
+        sentinels: settings.sentinels,
+        name: settings.sentinelName ?? 'mymaster',
+        // Sentinel tells of a new master at once (+switch-master), not at the next error.
+        failoverDetector: true,
+        sentinelRetryStrategy: (attempt) => Math.min(2000, 100 * attempt),
+      })
+    : new Redis(settings.url, clientOptions);
   let lastError = '';
   redis.on('error', (err: Error) => {
     // ioredis reports each failed reconnect; one line per distinct failure is enough.
@@ -82,6 +100,17 @@ export async function connectRedis(
     );
   }
   return redis;
+}
+
+/** What REDIS_URL gives besides the host, for a master found through Sentinel. */
+function credentials(url: string): Pick<RedisOptions, 'username' | 'password' | 'db' | 'tls'> {
+  const u = new URL(url);
+  return {
+    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    db: Number(u.pathname.slice(1) || 0),
+    ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
+  };
 }
 
 /** A URL for messages: the password, if any, replaced. */

@@ -232,6 +232,9 @@ export class FileLog implements LogBackend {
       dir: this.opts.dir,
       writeError: st.writeError ?? syncError,
       damage: [...st.damage],
+      dataLoss: null,
+      lastDataLoss: null,
+      wholeState: true,
       bytesOnDisk: this.segments.reduce((n, s) => n + s.bytes, 0) + snapshotBytes,
     };
   }

@@ -61,6 +61,15 @@ export interface BackendStatus {
   damage: string[];
   /** Local: the last write the disk refused, cleared by the next that it takes. */
   writeError: string | null;
+  /** Redis: Redis lost this log's data while this instance ran and it is not resolved yet. */
+  dataLoss: string | null;
+  /** Redis: when this instance last saw Redis lose this log's data (ISO), or null. */
+  lastDataLoss: string | null;
+  /**
+   * False while this instance's fold may lack entries (started after Redis lost its data,
+   * waiting for a re-seed): it is then not ready, and says why.
+   */
+  wholeState: boolean;
   /** Local: fdatasync calls since start. */
   syncs: number;
   /** Local: bytes of log and snapshots on disk now. */

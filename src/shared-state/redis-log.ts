@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
 import { ReplyError } from 'ioredis';
 import { Backoff } from '../common/backoff';
@@ -27,6 +28,7 @@ export interface RedisLogOptions {
   snapshotEveryMs?: number;
   /** A live instance this far behind still finds its entries: trimming never goes nearer now. */
   trimGraceMs?: number;
+
   /** Snapshots are stored in pieces of at most this many bytes (Redis takes 512 MB a value). */
   snapshotChunkBytes?: number;
   /**
@@ -43,6 +45,8 @@ const REAL_TIME = new MonotonicClock();
 const READ_COUNT = 2000;
 const REPLAY_COUNT = 2000;
 const BLOCK_MS = 2000;
+/** How often a tailer checks the log's generation key (a Redis that lost its data). */
+const GENERATION_CHECK_MS = 500;
 
 /**
  * A module's log as a Redis Stream, shared by every instance.
@@ -73,12 +77,26 @@ export class RedisLog implements LogBackend {
   /** Redis refused an append (OOM, READONLY): why, until an append or a probe succeeds. */
   private writeRefused: string | null = null;
   private readonly probeKey: string;
+  private readonly generationKey: string;
   private snapshotsLoaded = 0;
+  /** The generation of the log this instance's fold holds (see `watchGeneration`). */
+  private generation: string | null = null;
+  private nextGenerationCheck = 0;
+  /**
+   * This instance's fold may lack entries (it started after Redis lost its data and before
+   * an instance holding the whole state re-seeded it): why, and until when (real time) it
+   * waits for that re-seed before it starts from what the log holds.
+   */
+  private untrusted: { reason: string; until: number } | null = null;
+  /** Redis lost this log while this instance ran: since when (real time), until resolved. */
+  private lostSince: number | null = null;
+  private lastDataLoss: string | null = null;
 
   constructor(private readonly opts: RedisLogOptions) {
     this.logger = new Logger(`SharedLog:${opts.name}`);
     this.key = redisKey(opts.redis, opts.name, 'log');
     this.probeKey = redisKey(opts.redis, opts.name, 'write-probe', opts.instanceId);
+    this.generationKey = redisKey(opts.redis, opts.name, 'generation');
     this.trimGraceMs = opts.trimGraceMs ?? 60_000;
   }
 
@@ -101,9 +119,142 @@ export class RedisLog implements LogBackend {
         logger: this.logger,
       });
     }
+    await this.judgeLog();
     await this.catchUp(true);
     this.running = true;
     this.tailing = this.tail();
+  }
+
+  /**
+   * At start: whether the log in Redis holds its whole history. A generation key, created by
+   * the first instance on an empty Redis (or by a re-seed), says it does; a log with entries
+   * but neither that key nor a snapshot is what is left after Redis lost its data (restarted
+   * empty, FLUSHALL) while instances kept appending: a fold of it lacks everything before.
+   */
+  private async judgeLog(): Promise<void> {
+    const redis = this.commands!;
+    const [generation, snapshot, length, first] = await Promise.all([
+      redis.get(this.generationKey),
+      this.snapshots?.exists() ?? false,
+      redis.xlen(this.key),
+      redis.xrange(this.key, '-', '+', 'COUNT', 1),
+    ]);
+    if (generation !== null) {
+      this.generation = generation;
+      return;
+    }
+    // Nothing there (a new deployment), or a snapshot from a Beacon before generations.
+    if (snapshot || length === 0) {
+      await this.claimGeneration(null);
+      return;
+    }
+    let waitMs = this.opts.redis.reseedWaitMs ?? 30_000;
+    if (this.opts.keepMs !== undefined && first.length > 0) {
+      // A time-bounded fold is whole again once its window starts after the log's first entry.
+      const firstMs = Number(first[0][0].split('-')[0]);
+      waitMs = Math.min(
+        waitMs,
+        Math.max(0, firstMs + this.opts.keepMs - (await redisTimeMs(redis))),
+      );
+    }
+    const reason =
+      `the ${this.opts.name} log in Redis has entries but no generation key and no snapshot: ` +
+      'Redis lost its data (restarted empty, or flushed) while instances kept writing, so ' +
+      'this instance cannot know the state from before; waiting for an instance that holds it ' +
+      `to re-seed it (at most ${Math.ceil(waitMs / 1000)} s, then it starts from what the log holds)`;
+    this.logger.error(reason);
+    this.untrusted = { reason, until: REAL_TIME.now() + waitMs };
+  }
+
+  /** Sets the generation if it is still `seen` (null: none); adopts whatever it then is. */
+  private async claimGeneration(seen: string | null): Promise<void> {
+    const mine = `${this.opts.instanceId}:${randomUUID()}`;
+    const set = await this.commands!.eval(
+      CLAIM_GENERATION,
+      1,
+      this.generationKey,
+      seen ?? '',
+      mine,
+    );
+    this.generation = (set as string | null) ?? (await this.commands!.get(this.generationKey));
+  }
+
+  /**
+   * Checked after a reconnect and every half second while tailing: a generation key gone or
+   * changed means Redis lost its data since this instance read it.
+   *
+   * - An instance whose fold is whole re-seeds: its state as the snapshot and a new
+   *   generation, in one step, if no other instance did first; time-bounded folds cannot
+   *   (no snapshot) and set a new generation once their window has passed since the loss.
+   * - Another instance's re-seed is loaded (this fold may lack what it holds).
+   * - An instance waiting for a re-seed gets it, or after its wait starts from the log as it
+   *   is, and says so.
+   */
+  private async watchGeneration(current: string | null): Promise<void> {
+    if (current !== null && current === this.generation && this.untrusted === null) return;
+    const now = REAL_TIME.now();
+    if (this.untrusted !== null) {
+      if (current !== null) {
+        await this.adopt(
+          current,
+          'another instance re-seeded the state; this instance now holds all of it',
+        );
+      } else if (now >= this.untrusted.until) {
+        await this.claimGeneration(null);
+        this.untrusted = null;
+        this.logger.error(
+          `${this.opts.name}: no instance re-seeded the state; starting from what the log holds ` +
+            '(what was written before Redis lost its data is gone)',
+        );
+      }
+      return;
+    }
+    if (this.lostSince === null) {
+      this.lostSince = now;
+      this.lastDataLoss = new Date().toISOString();
+      this.logger.error(
+        `${this.opts.name}: Redis lost this log's data (its generation key is ` +
+          `${current === null ? 'gone' : 'a new one'}: Redis restarted empty or was flushed); ` +
+          (this.snapshots
+            ? 're-seeding it from this instance'
+            : 'new instances count only what the log holds'),
+      );
+    }
+    // Another instance's re-seed; or, for a fold without snapshots (nothing to re-seed
+    // from), whatever generation was set: setting another would look like a new loss.
+    if (current !== null && (this.reseededBy(current) || !this.snapshots)) {
+      await this.adopt(current, 'took the generation another instance set after the loss');
+      return;
+    }
+    if (this.snapshots) {
+      const next = `reseed:${this.opts.instanceId}:${randomUUID()}`;
+      if (await this.snapshots.reseed(this.sink, current, next)) {
+        this.generation = next;
+        this.lostSince = null;
+        this.logger.warn(`${this.opts.name}: re-seeded the shared state from this instance`);
+      }
+    } else if (now - this.lostSince >= (this.opts.keepMs ?? 0)) {
+      await this.claimGeneration(current);
+      this.lostSince = null;
+    }
+  }
+
+  /** A generation a re-seed set (not one an instance that found an empty log claimed). */
+  private reseededBy(generation: string): boolean {
+    return generation.startsWith('reseed:');
+  }
+
+  /**
+   * Takes the generation another instance set. After a re-seed, its snapshot replaces this
+   * fold (which may lack what it holds) and the log after it is replayed: the same state an
+   * instance started now would have.
+   */
+  private async adopt(generation: string, message: string): Promise<void> {
+    if (this.snapshots && this.reseededBy(generation)) await this.catchUp(true);
+    this.generation = generation;
+    this.untrusted = null;
+    this.lostSince = null;
+    this.logger.warn(`${this.opts.name}: ${message}`);
   }
 
   async append(token: string, ops: unknown[], body: Buffer | string): Promise<string> {
@@ -119,12 +270,20 @@ export class RedisLog implements LogBackend {
         1,
       );
     }
+    // The answer to a write is computed from this fold, which lacks what Redis lost.
+    if (this.untrusted !== null && this.snapshots) {
+      throw new NotAppendedError(
+        `this instance does not hold the whole shared state yet (Redis lost its data); nothing was changed`,
+        5,
+      );
+    }
     const minId = this.trimBelow();
     try {
       if (!fence && !alongside) {
         const trim = minId === null ? [] : ['MINID', '~', minId];
         await this.answered(redis.xadd(this.key, ...trim, '*', 'w', token, 'b', body));
         this.writeRefused = null;
+        await this.replicated(redis);
         return '';
       }
       const added = await this.answered(
@@ -148,9 +307,10 @@ export class RedisLog implements LogBackend {
         );
       }
       this.writeRefused = null;
+      await this.replicated(redis);
       return '';
     } catch (err) {
-      if (err instanceof FencedError) throw err;
+      if (err instanceof FencedError || err instanceof AppendUnknownError) throw err;
       // Redis answered with an error (OOM at maxmemory, READONLY on a replica): a write
       // command or script is refused before it runs, and the fenced script's XADD is its
       // first write (an error after a write would not undo it), so nothing was appended.
@@ -171,8 +331,16 @@ export class RedisLog implements LogBackend {
   }
 
   async snapshot(): Promise<void> {
-    if (this.snapshots && this.running && this.staleSince === null) {
-      await this.snapshots.storeIfElected(this.sink);
+    // Only a fold that holds the whole log stores it (never one waiting for a re-seed).
+    if (
+      this.snapshots &&
+      this.running &&
+      this.staleSince === null &&
+      this.untrusted === null &&
+      this.lostSince === null &&
+      this.generation !== null
+    ) {
+      await this.snapshots.storeIfElected(this.sink, this.generation);
     }
   }
 
@@ -196,6 +364,7 @@ export class RedisLog implements LogBackend {
    * balancer stops sending writes that can only be refused. The flag clears with the cause.
    */
   async problem(): Promise<string | null> {
+    if (this.untrusted !== null) return this.untrusted.reason;
     try {
       await this.answered(this.commands!.set(this.probeKey, this.opts.instanceId, 'PX', 10_000));
       this.writeRefused = null;
@@ -214,6 +383,13 @@ export class RedisLog implements LogBackend {
       lastSnapshotError: this.snapshots?.lastError ?? null,
       damage: [],
       writeError: this.writeRefused,
+      dataLoss:
+        this.lostSince === null
+          ? null
+          : `Redis lost this log's data at ${this.lastDataLoss}; ` +
+            (this.snapshots ? 'not re-seeded yet' : 'new instances count only what the log holds'),
+      lastDataLoss: this.lastDataLoss,
+      wholeState: this.untrusted === null,
       syncs: 0,
       bytesOnDisk: null,
     };
@@ -239,16 +415,20 @@ export class RedisLog implements LogBackend {
           this.key,
           from,
         );
-        if (this.staleSince !== null) {
-          this.logger.log(`${this.opts.name}: Redis is back; caught up`);
-          this.staleSince = null;
-        }
         backoff.reset();
+        const entries = res ? res[0][1] : [];
         // After every read, with entries or not (an idle log's read times out every
         // BLOCK_MS): a trim may have passed `from` (this instance was away, or further
         // behind than the trim grace), and then the snapshot holds what the read skipped.
-        // The trim point is read after the entries, so a trim that came first is seen.
-        if (await this.trimmedPast(from)) {
+        // The marks are read after the entries, so a trim that came first is seen.
+        const { trimmed, generation } = await this.readMarks(this.staleSince !== null);
+        if (generation !== undefined) {
+          const before = this.snapshotsLoaded;
+          await this.watchGeneration(generation);
+          // A re-seed was loaded and the log after it replayed: this read is behind it.
+          if (this.snapshotsLoaded !== before) continue;
+        }
+        if (trimmed !== null && compareIds(trimmed, from) > 0) {
           this.logger.warn(
             `${this.opts.name}: a trim of the log passed this instance's position; reloading the snapshot`,
           );
@@ -261,7 +441,13 @@ export class RedisLog implements LogBackend {
               'without them (this instance now differs from those that applied them)',
           );
         }
-        if (res) for (const [id, fields] of res[0][1]) this.deliver(id, fields);
+        for (const [id, fields] of entries) this.deliver(id, fields);
+        // Stale (Beacon-Stale on every answer) until a read comes back short of a full
+        // batch: only then has this instance caught up with what others wrote meanwhile.
+        if (this.staleSince !== null && entries.length < READ_COUNT) {
+          this.logger.log(`${this.opts.name}: Redis is back; caught up`);
+          this.staleSince = null;
+        }
       } catch (err) {
         if (!this.running) return;
         if (this.staleSince === null) {
@@ -275,6 +461,25 @@ export class RedisLog implements LogBackend {
         await REAL_TIME.sleep(backoff.fail(), this.stopping.signal);
       }
     }
+  }
+
+  /**
+   * The trim point (snapshot logs, after every read) and, when due (every half second, and
+   * at once after an outage), the generation (undefined when not read).
+   */
+  private async readMarks(
+    afterOutage: boolean,
+  ): Promise<{ trimmed: string | null; generation?: string | null }> {
+    const now = REAL_TIME.now();
+    if (!afterOutage && now < this.nextGenerationCheck) {
+      return { trimmed: this.snapshots ? await this.snapshots.trimmedTo() : null };
+    }
+    this.nextGenerationCheck = now + GENERATION_CHECK_MS;
+    const [generation, trimmed] = await this.commands!.mget(
+      this.generationKey,
+      this.snapshots?.trimmedKey ?? this.generationKey,
+    );
+    return { trimmed: this.snapshots ? trimmed : null, generation };
   }
 
   /** One stream entry to the fold driver: its fields `w` (writer token) and `b` (ops). */
@@ -342,6 +547,35 @@ export class RedisLog implements LogBackend {
     }
   }
 
+  /**
+   * With REDIS_MIN_REPLICAS: waits until that many replicas confirm every write this
+   * connection sent (the append just made included), so a failover to one of them keeps
+   * it. Not confirmed in time: the master has it, a failover may lose it.
+   */
+  private async replicated(redis: Redis): Promise<void> {
+    const needed = this.opts.redis.minReplicas ?? 0;
+    if (needed === 0) return;
+    const timeoutMs = this.opts.redis.writeTimeoutMs ?? 2000;
+    let confirmed: number;
+    try {
+      confirmed = await answerWithin(
+        redis.wait(needed, timeoutMs),
+        timeoutMs + 1000,
+        'REDIS_WRITE_TIMEOUT_MS',
+      );
+    } catch (err) {
+      confirmed = -1;
+      this.logger.warn(`${this.opts.name}: WAIT failed: ${errorText(err)}`);
+    }
+    if (confirmed >= needed) return;
+    throw new AppendUnknownError(
+      `the shared state (Redis) took the write, but ${confirmed < 0 ? 'no' : confirmed} of the ` +
+        `${needed} replicas REDIS_MIN_REPLICAS asks for confirmed it within ${timeoutMs} ms; ` +
+        'it is recorded unless Redis fails over before they have it',
+      1,
+    );
+  }
+
   /** A write (or the readiness probe) answered within REDIS_WRITE_TIMEOUT_MS, or rejected. */
   private answered<T>(command: Promise<T>): Promise<T> {
     return answerWithin(command, this.opts.redis.writeTimeoutMs ?? 2000, 'REDIS_WRITE_TIMEOUT_MS');
@@ -371,4 +605,11 @@ else
 end
 if ARGV[5] ~= '' then redis.call('SET', KEYS[3], ARGV[5]) end
 return id
+`;
+
+/** SET KEYS[1] to ARGV[2] if it is still ARGV[1] ('' for none); returns ARGV[2] if set. */
+const CLAIM_GENERATION = `
+if (redis.call('GET', KEYS[1]) or '') ~= ARGV[1] then return false end
+redis.call('SET', KEYS[1], ARGV[2])
+return ARGV[2]
 `;

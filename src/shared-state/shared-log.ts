@@ -248,6 +248,9 @@ export class SharedLog<Op, Out> implements LogSink {
   restore(id: string, state: Buffer): void {
     this.fold.restore!(state);
     this.lastId = id;
+    // As an instance started from this snapshot would: the entries replayed after it (even
+    // ones this instance applied before, when the snapshot is older) are judged afresh.
+    this.writerSeq.clear();
   }
 
   capture(): { id: string; state: Buffer } | null {

@@ -3,10 +3,12 @@ import { HealthIndicator, ModuleHealth, healthy, shown } from '../common/health'
 import { SharedState } from './shared-state';
 
 /**
- * Where module state lives. Not ready while writes cannot succeed: Redis does not answer
- * (redis mode; reads still answer from the local state, flagged Beacon-Stale), or the disk
+ * Where module state lives. Not ready while writes cannot succeed: Redis does not answer,
+ * refuses writes, or this instance waits for a re-seed after Redis lost its data (redis
+ * mode; reads still answer from the local state, flagged Beacon-Stale), or the disk
  * refuses a module's log (local mode; that module's writes answer 503). Down, not unready,
- * while snapshots fail (the log grows). What start-up found damaged and dropped (a torn
+ * while snapshots fail (the log grows), and while Redis lost a log's data and no instance
+ * has re-seeded it yet. What start-up found damaged and dropped (a torn
  * tail after kill -9 is the common case) is shown in each log's `damage`, not an alarm.
  */
 @Injectable()
@@ -28,7 +30,9 @@ export class SharedStateHealthIndicator extends HealthIndicator {
     // A log whose snapshots fail is never trimmed: the disk (or Redis) grows until they work again.
     const problems = logs
       .filter((l) => l.lastSnapshotError !== null)
-      .map((l) => `${l.name}: snapshots fail, so its log is not trimmed: ${l.lastSnapshotError}`);
+      .map((l) => `${l.name}: snapshots fail, so its log is not trimmed: ${l.lastSnapshotError}`)
+      // Redis lost a log's data: this instance still holds it, new ones may not yet.
+      .concat(logs.filter((l) => l.dataLoss !== null).map((l) => `${l.name}: ${l.dataLoss}`));
     const unreachable: string[] = [];
     if (this.shared.shared) {
       const problem = await this.shared.problem();

@@ -44,10 +44,17 @@ export class SharedStatePrometheus implements OnModuleInit {
     );
     p.gauges(
       'beacon_shared_log_write_refused',
-      '1 while the disk refuses writes to this local log (its writes answer 503).',
+      '1 while the disk (local) or Redis (redis mode: full, read-only) refuses writes to this log.',
       ['log'],
       perLog((s) => (s.writeError === null ? 0 : 1)),
       ANY,
+    );
+    p.gauges(
+      'beacon_shared_log_whole_state',
+      '0 while this instance waits for a re-seed after Redis lost the log (it is not ready).',
+      ['log'],
+      perLog((s) => (s.wholeState ? 1 : 0)),
+      ALL,
     );
     const counters: [string, string, (s: SharedLogStatus) => number][] = [
       [

@@ -1,7 +1,8 @@
 import type { HttpAdapterHost } from '@nestjs/core';
 import Redis from 'ioredis';
 import type { ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Clock } from '../../src/common/clock';
 import { CoreSettings } from '../../src/config/core.settings';
@@ -80,6 +81,10 @@ export async function privateRedis() {
     start,
     stop,
     signal,
+    /** Deletes its files (call between stop and start): the next start is an empty Redis. */
+    wipe: () => {
+      for (const f of readdirSync(dir)) rmSync(join(dir, f), { recursive: true, force: true });
+    },
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
