@@ -45,6 +45,13 @@ interface Waiter<Out> {
   timer: NodeJS.Timeout | null;
   /** Answered already (it timed out): its entry, applied later, tells it nothing more. */
   done: boolean;
+  /** The backend's append resolved: an outcome may be answered now, not only held. */
+  appended: boolean;
+  /**
+   * The entry came back applied before its append resolved (a tailer can see it before
+   * REDIS_MIN_REPLICAS' WAIT confirms it): the outcome, held until the append's own answer.
+   */
+  held?: { err: unknown; out?: Out };
 }
 
 const DEFAULTS = { maxBatch: 1000, applyTimeoutMs: 5000, batchDelayMs: 0 };
@@ -128,7 +135,10 @@ export class SharedLog<Op, Out> implements LogSink {
       );
     }
     return new Promise<Out>((resolve, reject) => {
-      this.pending.push({ op, waiter: { resolve, reject, timer: null, done: false } });
+      this.pending.push({
+        op,
+        waiter: { resolve, reject, timer: null, done: false, appended: false },
+      });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         if (this.opts.batchDelayMs > 0) {
@@ -217,8 +227,8 @@ export class SharedLog<Op, Out> implements LogSink {
       if (w && !w.done) {
         // A fold that throws instead of rejecting still answers its writer.
         new Promise<Out>((resolve) => resolve(this.fold.apply(ops[i]))).then(
-          (out) => this.answer(w, null, out),
-          (err: unknown) => this.answer(w, err),
+          (out) => this.outcome(w, null, out),
+          (err: unknown) => this.outcome(w, err),
         );
         continue;
       }
@@ -291,6 +301,10 @@ export class SharedLog<Op, Out> implements LogSink {
         continue;
       }
       this.st.opsAppended += batch.length;
+      for (const w of waiters) {
+        w.appended = true;
+        if (w.held) this.answer(w, w.held.err, w.held.out);
+      }
       if (!this.backend.tails) {
         // The one writer: its entry is applied now, from the very bytes a replay reads.
         this.applyEntry(id, token, body);
@@ -313,6 +327,12 @@ export class SharedLog<Op, Out> implements LogSink {
         w.timer.unref();
       }
     }
+  }
+
+  /** An applied op's outcome: answered, or held until its append has resolved. */
+  private outcome(w: Waiter<Out>, err: unknown, out?: Out): void {
+    if (w.appended) this.answer(w, err, out);
+    else w.held = { err, out };
   }
 
   /** Settles a waiter once. */

@@ -42,13 +42,14 @@ export async function setup(): Promise<void> {
 export function spawnRedisServer(
   port: number,
   dir: string,
-  options: { appendOnly: boolean },
+  options: { appendOnly: boolean; args?: string[] },
 ): ChildProcess {
   return spawn(
     'redis-server',
     [
       ...['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', ''],
       ...['--appendonly', options.appendOnly ? 'yes' : 'no'],
+      ...(options.args ?? []),
     ],
     { stdio: 'ignore' },
   );
