@@ -324,4 +324,70 @@ describe('shared state across instances (e2e)', () => {
       redisUrl = testRedisUrl();
     }
   });
+  it('Redis restarted empty, then FLUSHALL: instances running, started before and after the re-seed all converge', async () => {
+    const redis = await privateRedis();
+    try {
+      redisUrl = redis.url;
+      // The counter has no snapshot to re-seed: a new instance that finds counts written
+      // after the loss waits this long (the default, 30 s, would only slow the test).
+      const env = { REDIS_RESEED_WAIT_MS: '10000' };
+      const beacons = await startMany(2, env);
+      let acked = 0;
+      const write = async (n: number) => {
+        for (let i = 0; i < n; i++) {
+          const res = await post(beacons[i % beacons.length], '/metrics/lost/latency', {
+            latency_ns: 1 + i,
+          });
+          expect(res.status).toBe(202);
+          acked++;
+        }
+      };
+      const everyoneHasAll = async () => {
+        for (const b of beacons) {
+          await eventually(async () => (await get(b, '/health/ready')).status === 200, 30_000);
+          await eventually(
+            async () => ((await get(b, '/metrics/lost')).body as { Count: number }).Count === acked,
+            20_000,
+          );
+        }
+      };
+      await write(100);
+      // Redis comes back empty (no persistence); a new instance starts at once, before or
+      // while the running ones re-seed what they hold.
+      await redis.stop();
+      redis.wipe();
+      await redis.start();
+      beacons.push(await start(env));
+      await everyoneHasAll();
+      await write(60);
+      beacons.push(await start(env));
+      await everyoneHasAll();
+      // The running instances saw it, said so, and re-seeded the snapshot.
+      const health = await get(beacons[0], '/health');
+      const latencyLog = (
+        health.body as {
+          details: { sharedState: { logs: { name: string; lastDataLoss: string | null }[] } };
+        }
+      ).details.sharedState.logs.find((l) => l.name === 'latency');
+      expect(latencyLog?.lastDataLoss).not.toBeNull();
+
+      // FLUSHALL under the same instances, writes right after it, and one more instance.
+      const admin = new Redis(redis.url);
+      try {
+        await admin.flushall();
+      } finally {
+        admin.disconnect();
+      }
+      beacons.push(await start(env));
+      await everyoneHasAll();
+      await write(40);
+      beacons.push(await start(env));
+      await everyoneHasAll();
+      expect(acked).toBe(200);
+    } finally {
+      await redis.stop();
+      redis.cleanup();
+      redisUrl = testRedisUrl();
+    }
+  });
 });
