@@ -68,8 +68,8 @@ describe('shared state across instances (e2e)', () => {
   const snapshotHoldsLog = async (name: string) => {
     const redis = new Redis(redisUrl);
     try {
-      const head = await redis.get(`${prefix}:${name}:snapshot`);
-      const [last] = await redis.xrevrange(`${prefix}:${name}:log`, '+', '-', 'COUNT', 1);
+      const head = await redis.get(`${prefix}:{${name}}:snapshot`);
+      const [last] = await redis.xrevrange(`${prefix}:{${name}}:log`, '+', '-', 'COUNT', 1);
       if (head === null || last === undefined) return false;
       const at = (id: string) => id.split('-').map(BigInt);
       const [[sm, ss], [lm, ls]] = [at((JSON.parse(head) as { id: string }).id), at(last[0])];

@@ -150,7 +150,7 @@ describe('shared stream analysis and live feed across instances (e2e)', () => {
 
     // The log: no entry from the old leader after the takeover.
     const redis = new Redis(testRedisUrl());
-    const raw = (await redis.xrangeBuffer(`${prefix}:stream:log`, '-', '+')) as [
+    const raw = (await redis.xrangeBuffer(`${prefix}:{stream}:log`, '-', '+')) as [
       Buffer,
       Buffer[],
     ][];

@@ -35,9 +35,18 @@ export function answerWithin<T>(command: Promise<T>, ms: number, setting: string
   return Promise.race([command, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** The one way a key is named: `redisKey(redis, 'stream', 'leader')` is `<prefix>:stream:leader`. */
-export function redisKey(settings: RedisSettings, ...parts: string[]): string {
-  return [settings.prefix, ...parts].join(':');
+/**
+ * The one way a key is named: `redisKey(redis, 'stream', 'leader')` is
+ * `<prefix>:{stream}:leader`. The module's name is the key's hash tag, so all of one
+ * module's keys are in one Redis Cluster hash slot (its scripts touch several at once).
+ */
+export function redisKey(settings: RedisSettings, module: string, ...parts: string[]): string {
+  return [settings.prefix, `{${module}}`, ...parts].join(':');
+}
+
+/** The name `key` had before module names were hash tags (`<prefix>:stream:leader`). */
+export function legacyRedisKey(key: string): string {
+  return key.replace(/\{([^}]*)\}/, '$1');
 }
 
 /**

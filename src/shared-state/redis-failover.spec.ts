@@ -111,7 +111,7 @@ describe('RedisLog with replicas', () => {
 
       const onMaster = new Redis(newMaster, '127.0.0.1');
       try {
-        const entries = await onMaster.xrange(`${p}:list:log`, '-', '+');
+        const entries = await onMaster.xrange(`${p}:{list}:log`, '-', '+');
         const stored = new Set(entries.flatMap(([, f]) => JSON.parse(f[3]) as number[]));
         expect(acked.filter((op) => !stored.has(op))).toEqual([]);
         expect(refused.filter((op) => stored.has(op))).toEqual([]);

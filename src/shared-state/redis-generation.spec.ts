@@ -47,7 +47,7 @@ describe('RedisLog when Redis loses its data', () => {
     const before = await replica(p, at(p));
     await appendAll(a, range(100, 120));
     await eventually(
-      async () => (await admin.get(`${p}:list:generation`))?.startsWith('reseed:') ?? false,
+      async () => (await admin.get(`${p}:{list}:generation`))?.startsWith('reseed:') ?? false,
     );
     const after = await replica(p, at(p));
     await appendAll(after, range(120, 130));
@@ -77,7 +77,7 @@ describe('RedisLog when Redis loses its data', () => {
       await redis.stop();
       redis.wipe();
       await redis.start();
-      await admin.xadd(`${p}:list:log`, '*', 'w', 'other:1', 'b', '[1000]');
+      await admin.xadd(`${p}:{list}:log`, '*', 'w', 'other:1', 'b', '[1000]');
       // The log now holds one entry and no generation: `late` cannot know what came before.
       const late = await replica(p, at(p, { reseedWaitMs: 60_000 }));
       expect(await late.log.problem()).toMatch(
@@ -111,26 +111,40 @@ describe('RedisLog when Redis loses its data', () => {
     await a.log.stop();
     await admin.flushall();
     // An entry another instance wrote after the loss (copied from a real one's form).
-    await admin.xadd(`${p}:list:log`, '*', 'w', 'gone:1', 'b', '[7]');
+    await admin.xadd(`${p}:{list}:log`, '*', 'w', 'gone:1', 'b', '[7]');
     const late = await replica(p, at(p, { reseedWaitMs: 400 }));
     expect(await late.log.problem()).toMatch(/Redis lost its data/);
     await eventually(async () => (await late.log.problem()) === null, 10_000);
     expect(late.fold.items).toEqual([7]);
-    expect(await admin.get(`${p}:list:generation`)).not.toBeNull();
+    expect(await admin.get(`${p}:{list}:generation`)).not.toBeNull();
     // Whole from now on: its snapshots are stored again.
     expect(await late.log.append(8)).toBe(2);
   }, 30_000);
 
+  it('a log under the key names of a Beacon before hash tags is renamed and trusted; each key is in the module hash slot', async () => {
+    const p = prefix('legacy');
+    await admin.xadd(`${p}:list:log`, '*', 'w', 'old:1', 'b', '[1]');
+    await admin.xadd(`${p}:list:log`, '*', 'w', 'old:2', 'b', '[2]');
+    const a = await replica(p, at(p));
+    expect(a.fold.items).toEqual([1, 2]);
+    expect(await a.log.problem()).toBeNull();
+    expect(await a.log.append(3)).toBe(3);
+    // Redis Cluster runs a script only on keys of one slot: the `{list}` tag is that slot.
+    const keys = await admin.keys(`${p}:*`);
+    expect(keys.length).toBeGreaterThan(1);
+    for (const k of keys) expect(k).toMatch(new RegExp(`^${p}:\\{list\\}:`));
+  });
+
   it('a fresh Redis: the first instance claims the generation, the next one trusts it', async () => {
     const p = prefix('fresh');
     const a = await replica(p, at(p));
-    const generation = await admin.get(`${p}:list:generation`);
+    const generation = await admin.get(`${p}:{list}:generation`);
     expect(generation).toMatch(/^replica-\d+:/);
     await appendAll(a, [1, 2]);
     const b = await replica(p, at(p));
     expect(await b.log.problem()).toBeNull();
     expect(b.fold.items).toEqual([1, 2]);
-    expect(await admin.get(`${p}:list:generation`)).toBe(generation);
+    expect(await admin.get(`${p}:{list}:generation`)).toBe(generation);
   });
 });
 

@@ -7,11 +7,18 @@ import { Clock, MonotonicClock } from '../common/clock';
 import { errorText } from '../common/error-text';
 import { AppendUnknownError, FencedError, NotAppendedError, compareIds } from './fold';
 import { BackendStatus, LogBackend, LogSink } from './log-backend';
-import { RedisSettings, answerWithin, connectRedis, redisKey, redisTimeMs } from '../infra/redis';
+import {
+  RedisSettings,
+  answerWithin,
+  connectRedis,
+  legacyRedisKey,
+  redisKey,
+  redisTimeMs,
+} from '../infra/redis';
 import { RedisSnapshots } from './redis-snapshots';
 
 export interface RedisLogOptions {
-  /** The module's name: keys are `${prefix}:${name}:log`, `…:snapshot` and so on. */
+  /** The module's name: keys are `${prefix}:{${name}}:log`, `…:snapshot` and so on. */
   name: string;
   redis: RedisSettings;
   clock: Clock;
@@ -133,6 +140,11 @@ export class RedisLog implements LogBackend {
    */
   private async judgeLog(): Promise<void> {
     const redis = this.commands!;
+    if (await this.renameLegacyKeys()) {
+      this.logger.log(`${this.opts.name}: moved the log to its hash-tagged keys (${this.key})`);
+      await this.claimGeneration(null);
+      return;
+    }
     const [generation, snapshot, length, first] = await Promise.all([
       redis.get(this.generationKey),
       this.snapshots?.exists() ?? false,
@@ -164,6 +176,19 @@ export class RedisLog implements LogBackend {
       `to re-seed it (at most ${Math.ceil(waitMs / 1000)} s, then it starts from what the log holds)`;
     this.logger.error(reason);
     this.untrusted = { reason, until: REAL_TIME.now() + waitMs };
+  }
+
+  /**
+   * A Beacon before hash-tagged keys kept this log under `<prefix>:<name>:…`: the first
+   * instance renames its keys, in one step, when only the old ones exist. That log was
+   * whole (Beacon trims only to a snapshot), so it is trusted. True when it renamed.
+   */
+  private async renameLegacyKeys(): Promise<boolean> {
+    const keys = [this.key];
+    if (this.snapshots) keys.push(this.snapshots.headKey, this.snapshots.trimmedKey);
+    if (this.opts.alongside) keys.push(this.opts.alongside.key);
+    const pairs = keys.flatMap((k) => [k, legacyRedisKey(k)]);
+    return (await this.commands!.eval(RENAME_LEGACY, pairs.length, ...pairs)) === 1;
   }
 
   /** Sets the generation if it is still `seen` (null: none); adopts whatever it then is. */
@@ -612,4 +637,18 @@ const CLAIM_GENERATION = `
 if (redis.call('GET', KEYS[1]) or '') ~= ARGV[1] then return false end
 redis.call('SET', KEYS[1], ARGV[2])
 return ARGV[2]
+`;
+
+/**
+ * KEYS are pairs (new name, old name), the log's first. When the log exists only under its
+ * old name, every old key is renamed to its new name; returns 1 then, else 0.
+ */
+const RENAME_LEGACY = `
+if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
+for i = 1, #KEYS, 2 do
+  if redis.call('EXISTS', KEYS[i + 1]) == 1 and redis.call('EXISTS', KEYS[i]) == 0 then
+    redis.call('RENAME', KEYS[i + 1], KEYS[i])
+  end
+end
+return 1
 `;

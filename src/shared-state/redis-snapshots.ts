@@ -8,7 +8,7 @@ import { redisTimeMs } from '../infra/redis';
 
 export interface RedisSnapshotsOptions {
   redis: Redis;
-  /** `${prefix}:${name}`: the head is `…:snapshot`, the lock `…:snapshot-lock`. */
+  /** `${prefix}:{${name}}`: the head is `…:snapshot`, the lock `…:snapshot-lock`. */
   base: string;
   /** The stream the snapshot compacts. */
   logKey: string;
@@ -34,7 +34,7 @@ interface SnapshotHead {
  * and the trim point recorded in `…:trimmed`, in one script.
  */
 export class RedisSnapshots {
-  private readonly headKey: string;
+  readonly headKey: string;
   private readonly lockKey: string;
   readonly trimmedKey: string;
   /** Set once by the first instance on an empty Redis: gone or changed, Redis lost its data. */

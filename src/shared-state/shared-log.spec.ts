@@ -44,8 +44,8 @@ describe('SharedLog', () => {
     const redis = new Redis(testRedisUrl());
     try {
       await eventually(async () => {
-        const head = await redis.get(`${p}:list:snapshot`);
-        const [last] = await redis.xrevrange(`${p}:list:log`, '+', '-', 'COUNT', 1);
+        const head = await redis.get(`${p}:{list}:snapshot`);
+        const [last] = await redis.xrevrange(`${p}:{list}:log`, '+', '-', 'COUNT', 1);
         return head !== null && (JSON.parse(head) as { id: string }).id === last?.[0];
       });
       for (const [r, id] of [
@@ -54,7 +54,7 @@ describe('SharedLog', () => {
       ] as const) {
         await eventually(async () => {
           await r.log.backend.snapshot();
-          return (await redis.get(`${p}:list:snapshot-lock`)) === id;
+          return (await redis.get(`${p}:{list}:snapshot-lock`)) === id;
         });
       }
     } finally {
@@ -93,7 +93,7 @@ describe('SharedLog', () => {
       await eventually(() => writer.log.status().snapshotsWritten > written);
       const redis = new Redis(testRedisUrl());
       try {
-        expect(await redis.xlen(`${p}:list:log`)).toBeLessThan(20);
+        expect(await redis.xlen(`${p}:{list}:log`)).toBeLessThan(20);
       } finally {
         redis.disconnect();
       }
@@ -119,8 +119,8 @@ describe('SharedLog', () => {
     // What a writer's connection would do if it sent one XADD twice: the same batch again.
     const redis = new Redis(testRedisUrl());
     try {
-      const [[, fields]] = await redis.xrange(`${p}:list:log`, '-', '+', 'COUNT', 1);
-      await redis.xadd(`${p}:list:log`, '*', ...fields);
+      const [[, fields]] = await redis.xrange(`${p}:{list}:log`, '-', '+', 'COUNT', 1);
+      await redis.xadd(`${p}:{list}:log`, '*', ...fields);
     } finally {
       redis.disconnect();
     }
