@@ -24,6 +24,7 @@ import { rows } from './scenarios/rows';
 import { shared } from './scenarios/shared';
 import { sharedCatchup } from './scenarios/shared-catchup';
 import { sharedLag } from './scenarios/shared-lag';
+import { sharedReplicas } from './scenarios/shared-replicas';
 import { sharedStream } from './scenarios/shared-stream';
 import { sharedWs } from './scenarios/shared-ws';
 import { statsd } from './scenarios/statsd';
@@ -36,6 +37,7 @@ export const SCENARIOS: readonly Scenario[] = [
   idle,
   shared,
   sharedLag,
+  sharedReplicas,
   sharedCatchup,
   sharedStream,
   sharedWs,

@@ -393,6 +393,9 @@ export class RedisLog implements LogBackend {
     try {
       await this.answered(this.commands!.set(this.probeKey, this.opts.instanceId, 'PX', 10_000));
       this.writeRefused = null;
+      // Redis takes writes again: a snapshot that failed meanwhile is retried now, not at
+      // the next interval, so its flag clears with its cause.
+      if (this.snapshots?.lastError) void this.snapshot();
       return null;
     } catch (err) {
       return err instanceof ReplyError ? `Redis refuses writes: ${errorText(err)}` : errorText(err);

@@ -84,7 +84,15 @@ export class RedisSnapshots {
       // Shorter than the interval, so each interval exactly one instance wins it.
       const ttl = Math.floor(0.9 * this.o.everyMs);
       const won = await redis.set(this.lockKey, this.o.instanceId, 'PX', ttl, 'NX');
-      if (won !== 'OK') return;
+      if (won !== 'OK') {
+        // Another instance stores this interval's snapshot: a failure of ours is no longer
+        // what keeps the log from being trimmed. Still ours (a retry soon after a failure
+        // this interval): go on.
+        if ((await redis.get(this.lockKey)) !== this.o.instanceId) {
+          this.lastError = null;
+          return;
+        }
+      }
       // The state and its id in one synchronous step: entries applied while the awaits
       // below run are after `id`, so they are not in the snapshot either.
       const captured = sink.capture();
