@@ -703,6 +703,11 @@ export interface components {
         RocketStateDto: {
             /** @description Received early, waiting for a gap. */
             bufferedMessages: number;
+            /**
+             * @description The seed's name for `launchedAt`: messageTime of RocketLaunched, as sent; absent until launched.
+             * @example 2022-02-02T19:39:05.86337+01:00
+             */
+            createdAt?: string;
             /** @description True once RocketExploded was applied. */
             exploded: boolean;
             /**
@@ -713,15 +718,15 @@ export interface components {
             /** @description Applied in order up to here. */
             lastMessageNumber: number;
             /**
-             * @description messageTime of RocketLaunched, as sent.
+             * @description messageTime of RocketLaunched, as sent; absent until launched.
              * @example 2022-02-02T19:39:05.86337+01:00
              */
-            launchedAt: string | null;
+            launchedAt?: string;
             /**
-             * @description The launch mission, or the last RocketMissionChanged; null until launched.
+             * @description The launch mission, or the last RocketMissionChanged; absent until launched.
              * @example ARTEMIS
              */
-            mission: string | null;
+            mission?: string;
             /**
              * @description Only once exploded.
              * @example PRESSURE_VESSEL_FAILURE
@@ -735,15 +740,15 @@ export interface components {
             /** @description `pending`: messages are buffered but message 1 has not arrived; `exploded`: final; `active` otherwise. */
             status: components["schemas"]["RocketStatus"];
             /**
-             * @description null until launched.
+             * @description From RocketLaunched; absent until launched.
              * @example Falcon-9
              */
-            type: string | null;
+            type?: string;
             /**
-             * @description messageTime of the last applied message, as sent; null while pending.
+             * @description messageTime of the last applied message, as sent; absent while pending.
              * @example 2022-02-02T19:40:11.2+01:00
              */
-            updatedAt: string | null;
+            updatedAt?: string;
         };
         /**
          * @description `pending`: messages are buffered but message 1 has not arrived; `exploded`: final; `active` otherwise.
@@ -757,10 +762,10 @@ export interface components {
              */
             id: string;
             /**
-             * @description The launch mission, or the last RocketMissionChanged; null until launched.
+             * @description The launch mission, or the last RocketMissionChanged; absent until launched.
              * @example ARTEMIS
              */
-            mission: string | null;
+            mission?: string;
             /**
              * @description Launch speed plus increases minus decreases, never below 0.
              * @example 3500
@@ -769,15 +774,15 @@ export interface components {
             /** @description `pending`: messages are buffered but message 1 has not arrived; `exploded`: final; `active` otherwise. */
             status: components["schemas"]["RocketStatus"];
             /**
-             * @description null until launched.
+             * @description From RocketLaunched; absent until launched.
              * @example Falcon-9
              */
-            type: string | null;
+            type?: string;
             /**
-             * @description messageTime of the last applied message, as sent; null while pending.
+             * @description messageTime of the last applied message, as sent; absent while pending.
              * @example 2022-02-02T19:40:11.2+01:00
              */
-            updatedAt: string | null;
+            updatedAt?: string;
         };
         RouteMetricsDto: {
             /** @example GET */
@@ -2897,9 +2902,9 @@ export interface operations {
     Rockets_list: {
         parameters: {
             query?: {
-                /** @description The field to sort by; ties break by id, missing values last. */
+                /** @description The field to sort by; ties break by id, missing values last. Matched in any case, as the seed does (`SPEED`, `updatedat`); other values are refused (the seed sorts by id). */
                 sort?: "id" | "type" | "speed" | "mission" | "status" | "updatedAt";
-                /** @description The sort order. */
+                /** @description The sort order, in any case (`DESC`, `Desc`). */
                 order?: "asc" | "desc";
                 /** @description At most this many rockets, and a `Link: <…>; rel="next"` header (and `Beacon-Next-Cursor`) while more follow. Without it: every rocket, as the seed answers. */
                 limit?: number;
@@ -2935,7 +2940,7 @@ export interface operations {
                      * @example {
                      *       "error": "Bad Request",
                      *       "message": [
-                     *         "sort must be one of the following values: id, type, speed, mission, status, updatedAt"
+                     *         "sort must be one of the following values: id, type, speed, mission, status, updatedAt (any case)"
                      *       ],
                      *       "statusCode": 400
                      *     }

@@ -1,0 +1,153 @@
+import { rawRequest } from './client/beacon-client';
+import { expectSeedShape } from './seed-schemas/seed-schemas';
+import { TestApp, startTestApp } from './helpers/test-app';
+
+/**
+ * Every answer a client generated from a seed's own spec would read, checked against the
+ * schemas written from that spec (test/seed-schemas/). `rawRequest` also checks each answer
+ * against Beacon's spec, so both contracts hold at once.
+ */
+
+const TIME = '2022-02-02T19:39:05.86337+01:00';
+const LATER = '2022-02-02T19:40:11.2+01:00';
+const envelope = (channel: string, n: number, messageType: string, message: object) => ({
+  metadata: { channel, messageNumber: n, messageTime: n === 1 ? TIME : LATER, messageType },
+  message,
+});
+
+/** Seed 003 lowercases both parameters: these are spellings its clients send. */
+const cases = (w: string) => [w, w.toUpperCase(), w[0].toUpperCase() + w.slice(1)];
+const SORT_SPELLINGS = [
+  ...['id', 'type', 'speed', 'mission', 'status', 'updatedat'].flatMap(cases),
+  'updatedAt',
+];
+const ORDER_SPELLINGS = [undefined, ...['asc', 'desc'].flatMap(cases)];
+
+describe('seed 003 contract: rah-0/lunar docs/swagger.yaml (e2e)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+    const post = async (body: object) =>
+      expect((await rawRequest(t.baseUrl, 'POST', '/messages', JSON.stringify(body))).status).toBe(
+        202,
+      );
+    await post(
+      envelope('launched', 1, 'RocketLaunched', {
+        type: 'Falcon-9',
+        launchSpeed: 500,
+        mission: 'ARTEMIS',
+      }),
+    );
+    await post(
+      envelope('climbing', 1, 'RocketLaunched', {
+        type: 'Saturn-V',
+        launchSpeed: 100,
+        mission: 'APOLLO',
+      }),
+    );
+    await post(envelope('climbing', 2, 'RocketSpeedIncreased', { by: 900 }));
+    await post(envelope('climbing', 3, 'RocketMissionChanged', { newMission: 'GEMINI' }));
+    await post(
+      envelope('boom', 1, 'RocketLaunched', {
+        type: 'Electron',
+        launchSpeed: 300,
+        mission: 'LUNA',
+      }),
+    );
+    await post(envelope('boom', 2, 'RocketExploded', { reason: 'PRESSURE_VESSEL_FAILURE' }));
+    // Message 1 never arrives: a pending rocket, which has no type, mission or times yet.
+    await post(envelope('pending', 2, 'RocketSpeedIncreased', { by: 3000 }));
+  });
+  afterAll(() => t.close());
+
+  const rocket = async (id: string) => {
+    const res = await rawRequest(t.baseUrl, 'GET', `/rockets/${id}`);
+    expect(res.status).toBe(200);
+    return res.json<Record<string, unknown>>();
+  };
+
+  it('a launched rocket is a models.RocketState with every field, createdAt beside launchedAt', async () => {
+    for (const id of ['launched', 'climbing']) {
+      const body = await rocket(id);
+      expectSeedShape('lunar#/definitions/launchedRocket', body);
+      expect(body.createdAt).toBe(TIME);
+      expect(body.launchedAt).toBe(TIME);
+      expect(body).not.toHaveProperty('reason');
+    }
+    expect(await rocket('climbing')).toMatchObject({
+      speed: 1000,
+      mission: 'GEMINI',
+      updatedAt: LATER,
+    });
+  });
+
+  it('an exploded rocket carries its reason', async () => {
+    const body = await rocket('boom');
+    expectSeedShape('lunar#/definitions/launchedRocket', body);
+    expect(body).toMatchObject({ exploded: true, reason: 'PRESSURE_VESSEL_FAILURE' });
+  });
+
+  it('a pending rocket has no null: what it does not have yet is left out', async () => {
+    const body = await rocket('pending');
+    expectSeedShape('lunar#/definitions/models.RocketState', body);
+    expect(Object.values(body)).not.toContain(null);
+    for (const absent of ['type', 'mission', 'createdAt', 'launchedAt', 'updatedAt', 'reason']) {
+      expect(body).not.toHaveProperty(absent);
+    }
+    expect(body).toMatchObject({ id: 'pending', speed: 0, status: 'pending', exploded: false });
+  });
+
+  it('an unknown rocket is a 404 object', async () => {
+    const res = await rawRequest(t.baseUrl, 'GET', '/rockets/nope');
+    expect(res.status).toBe(404);
+    expectSeedShape('lunar#/definitions/error', res.json());
+  });
+
+  it.each(SORT_SPELLINGS)(
+    'GET /rockets?sort=%s, in every order spelling: 200, models.RocketSummary[], the order asked',
+    async (sort) => {
+      for (const order of ORDER_SPELLINGS) {
+        const query = new URLSearchParams({ sort, ...(order ? { order } : {}) });
+        const res = await rawRequest(t.baseUrl, 'GET', `/rockets?${query.toString()}`);
+        expect(`${query.toString()} → ${res.status}`).toBe(`${query.toString()} → 200`);
+        const list = res.json<{ id: string }[]>();
+        expectSeedShape('lunar#/definitions/rocketList', list);
+        expect(list).toHaveLength(4);
+        expect(JSON.stringify(list)).not.toContain('null');
+        // The same answer as Beacon's own spelling gives.
+        const canonical = new URLSearchParams({
+          sort: sort.toLowerCase() === 'updatedat' ? 'updatedAt' : sort.toLowerCase(),
+          order: (order ?? 'asc').toLowerCase(),
+        });
+        const same = await rawRequest(t.baseUrl, 'GET', `/rockets?${canonical.toString()}`);
+        expect(res.text).toBe(same.text);
+      }
+    },
+  );
+
+  it('the list without parameters is models.RocketSummary[] too', async () => {
+    const res = await rawRequest(t.baseUrl, 'GET', '/rockets');
+    expectSeedShape('lunar#/definitions/rocketList', res.json());
+    expect(res.json<{ id: string }[]>().map((r) => r.id)).toEqual([
+      'boom',
+      'climbing',
+      'launched',
+      'pending',
+    ]);
+  });
+
+  it.each([
+    ['sort=color', /sort must be one of the following values: id, type, speed/],
+    ['sort=spead&order=desc', /sort must be one of/],
+    ['order=up', /order must be one of the following values: asc, desc/],
+    ['sort=speed&order=descending', /order must be one of/],
+    ['sort=', /sort must be one of/],
+  ])(
+    'a value that means nothing, /rockets?%s, stays 400 (the seed would sort by id)',
+    async (query, why) => {
+      const res = await rawRequest(t.baseUrl, 'GET', `/rockets?${query}`);
+      expect(res.status).toBe(400);
+      expect(res.text).toMatch(why);
+    },
+  );
+});
