@@ -1,5 +1,6 @@
-import { rawRequest } from './client/beacon-client';
+import { RawResponse, rawRequest } from './client/beacon-client';
 import { expectSeedShape } from './seed-schemas/seed-schemas';
+import { SAMPLE, StreamApp, startStreamApp, tweet } from './helpers/stream-app';
 import { TestApp, startTestApp } from './helpers/test-app';
 
 /**
@@ -150,4 +151,77 @@ describe('seed 003 contract: rah-0/lunar docs/swagger.yaml (e2e)', () => {
       expect(res.text).toMatch(why);
     },
   );
+});
+
+describe('seed 001 contract: dimahc/Upfluence-SSE-API openapi.yaml (e2e)', () => {
+  let s: StreamApp;
+  afterEach(() => s?.close());
+
+  const analysis = (res: RawResponse) => {
+    expect(`${res.status} ${res.text}`).toMatch(/^200 /);
+    const body = res.json<Record<string, number>>();
+    expectSeedShape('upfluence#/definitions/AnalysisResponse', body);
+    return body;
+  };
+  const noData = (res: RawResponse) => {
+    expect(res.status).toBe(404);
+    const body = res.json<{ message: string }>();
+    expectSeedShape('upfluence#/definitions/ErrorResponse', body);
+    return body.message;
+  };
+
+  it('history: an AnalysisResponse of integers for each of the seed dimensions, and the rest', async () => {
+    s = await startStreamApp(SAMPLE);
+    await s.received(SAMPLE.length);
+    s.clock.advance(1000);
+    for (const d of ['likes', 'comments', 'favorites', 'retweets', 'views', 'saves']) {
+      const body = analysis(await s.get(`duration=10m&dimension=${d}`));
+      expect(body.total_posts).toBe(11);
+      for (const p of [50, 90, 99]) expect(Number.isInteger(body[`${d}_p${p}`])).toBe(true);
+    }
+  });
+
+  it('live: an AnalysisResponse of the posts that arrive during the wait', async () => {
+    s = await startStreamApp([]);
+    const { answer } = await s.waiting('duration=5s&dimension=comments');
+    s.clock.advance(1000);
+    for (const e of SAMPLE.slice(0, 4)) s.sim.push(e);
+    await s.received(4);
+    s.clock.advance(4000);
+    const body = analysis(await answer);
+    expect(body).toMatchObject({ total_posts: 4, comments_p50: 0, comments_p90: 21 });
+  });
+
+  it('posts in the window but none carrying the dimension → 404, history and live alike', async () => {
+    s = await startStreamApp([tweet(1_700_000_000, { likes: 3 }), tweet(1_700_000_001)]);
+    await s.received(2);
+    s.clock.advance(1000);
+    expect(noData(await s.get('duration=10m&dimension=retweets'))).toBe(
+      'no data available for requested dimension and duration: ' +
+        '2 posts arrived in the last 10m, none carrying retweets',
+    );
+    analysis(await s.get('duration=10m&dimension=likes'));
+
+    const { answer } = await s.waiting('duration=5s&dimension=likes');
+    s.clock.advance(1000);
+    s.sim.push(tweet(1_700_000_002, { comments: 1 }));
+    await s.received(3);
+    s.clock.advance(4000);
+    expect(noData(await answer)).toBe(
+      'no data available for requested dimension and duration: ' +
+        '1 post arrived during the 5s wait, none carrying likes',
+    );
+  });
+
+  it('no post at all, and bad parameters: ErrorResponse bodies', async () => {
+    s = await startStreamApp([]);
+    expect(noData(await s.get('duration=10m&dimension=likes'))).toBe(
+      'No post arrived in the last 10m',
+    );
+    for (const query of ['', 'duration=xyz&dimension=likes', 'duration=4s&dimension=likes']) {
+      const res = await s.get(query);
+      expect(res.status).toBe(400);
+      expectSeedShape('upfluence#/definitions/ErrorResponse', res.json());
+    }
+  });
 });

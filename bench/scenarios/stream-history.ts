@@ -64,7 +64,7 @@ async function historyQuery(): Promise<{
   // Queries and the ingest loop go through the service, as requests and the consumer do.
   const clock = new FakeClock(start + posts * 10);
   const service = new AnalysisService(store, clock, settingsOf(StreamSettings));
-  const lastDay = (d: number) => service.query(clock.now() - 86_400_000, clock.now(), d);
+  const lastDay = (d: number) => service.query(clock.now() - 86_400_000, clock.now(), [d]);
   // The first query pays for compiling the query path; a running server has done that.
   const c0 = performance.now();
   await lastDay(0);

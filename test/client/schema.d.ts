@@ -33,7 +33,7 @@ export interface paths {
         };
         /**
          * Engagement percentiles over a window of the post stream
-         * @description Durations up to STREAM_LIVE_MAX_MS (60 s) wait that long and describe the posts that arrive during the wait; longer ones answer at once about the posts that arrived in the last `duration`. `mode` forces either. Percentiles are exact nearest-rank over the posts that carry the dimension (null if none does); totals and timestamps are over all posts in the window. Keys: `total_posts`, `minimum_timestamp`, `maximum_timestamp`, `<dimension>_p50`, `<dimension>_p90`, `<dimension>_p99`.
+         * @description Durations up to STREAM_LIVE_MAX_MS (60 s) wait that long and describe the posts that arrive during the wait; longer ones answer at once about the posts that arrived in the last `duration`. `mode` forces either; past STREAM_MAX_LIVE_WAITS waits at once, 503. Percentiles are exact nearest-rank over the posts that carry the dimension; totals and timestamps are over all posts in the window. Keys: `total_posts`, `minimum_timestamp`, `maximum_timestamp`, and per dimension `<dimension>_p50`, `<dimension>_p90`, `<dimension>_p99` (or `<dimension>_p<value>` for each of `percentiles`), always integers.
          */
         get: operations["Analysis_analyse"];
         put?: never;
@@ -489,8 +489,6 @@ export interface components {
              */
             windowSeconds: number;
         };
-        /** @enum {string} */
-        Dimension: "likes" | "comments" | "favorites" | "retweets" | "shares" | "plays" | "views" | "saves" | "repins" | "dislikes";
         ErrorResponseDto: {
             /**
              * @description HTTP reason phrase.
@@ -888,8 +886,10 @@ export interface operations {
             query: {
                 /** @description Go duration syntax, 5s to 24h: `5s`, `10m`, `1h30m`, `1.5h`, `300ms`. Up to STREAM_LIVE_MAX_MS (60 s) the request waits this long (live); longer ones answer at once. */
                 duration: string;
-                /** @description The engagement field. */
-                dimension: components["schemas"]["Dimension"];
+                /** @description The engagement field: likes, comments, favorites, retweets, shares, plays, views, saves, repins, dislikes; or several, comma-separated (`likes,comments`): each one's keys in one answer, from one pass over the window. */
+                dimension: string;
+                /** @description Percentiles to give instead of 50, 90 and 99, comma-separated, each 0 < p ≤ 100, at most 20 (the rules of `GET /metrics/{id}`); keyed `<dimension>_p<value>`, e.g. `likes_p99.9`. */
+                percentiles?: string;
                 /** @description `live` waits `duration` (at most STREAM_LIVE_LIMIT_MS); `history` answers at once. */
                 mode?: components["schemas"]["AnalysisMode"];
             };
@@ -902,6 +902,8 @@ export interface operations {
             /** @description The window, e.g. {"total_posts": 3, "minimum_timestamp": 1695204160, …, "likes_p99": 4738}. */
             200: {
                 headers: {
+                    /** @description Whole seconds from the arrival of the newest post in the window to this answer (the seed's staleness header). */
+                    "X-Data-Age"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -910,11 +912,11 @@ export interface operations {
                         minimum_timestamp: number;
                         total_posts: number;
                     } & {
-                        [key: string]: number | null;
+                        [key: string]: number;
                     };
                 };
             };
-            /** @description Missing or invalid duration, dimension or mode. */
+            /** @description Missing or invalid duration, dimension, percentiles or mode. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -949,7 +951,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description No post in the window. */
+            /** @description No post in the window, or none of them carries a dimension asked for. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -958,7 +960,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "error": "Not Found",
-                     *       "message": "No post arrived in the last 10m",
+                     *       "message": "no data available for requested dimension and duration: 3 posts arrived in the last 10m, none carrying views",
                      *       "statusCode": 404
                      *     }
                      */
@@ -978,6 +980,22 @@ export interface operations {
                      *       "error": "Too Many Requests",
                      *       "message": "Too many requests: RATE_LIMIT_PER_MINUTE allows 100 a minute per client; retry after the Retry-After seconds",
                      *       "statusCode": 429
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description A live wait past STREAM_MAX_LIVE_WAITS; retry after Retry-After seconds (when the soonest running wait ends). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Service Unavailable",
+                     *       "message": "1000 live waits are running (STREAM_MAX_LIVE_WAITS); retry in 12s, or ask for a duration over the live threshold (answered at once from history)",
+                     *       "statusCode": 503
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponseDto"];
