@@ -114,6 +114,10 @@ describe("seed 001's wishes on /analysis (e2e)", () => {
     // The first wait ends in 5.5 s: a place is free then.
     expect(refused.headers.get('retry-after')).toBe('6');
     expect(message(refused.text)).toMatch(/2 live waits are running \(STREAM_MAX_LIVE_WAITS\)/);
+    expect((await s.t.client.GET('/analysis/status')).data).toMatchObject({
+      liveWaits: 2,
+      liveWaitsRefused: 1,
+    });
     // Answered from history at once, whatever the live waits.
     expect((await s.get('duration=10m&dimension=likes')).status).toBe(200);
     s.clock.advance(5500);
@@ -123,5 +127,23 @@ describe("seed 001's wishes on /analysis (e2e)", () => {
     s.clock.advance(15_000);
     expect((await second.answer).status).toBe(404);
     expect((await third.answer).status).toBe(404);
+    expect((await s.t.client.GET('/analysis/status')).data).toMatchObject({
+      liveWaits: 0,
+      liveWaitsRefused: 1,
+    });
+  });
+
+  it('STREAM_MAX_LIVE_WAITS counts waits that end at the same instant one by one', async () => {
+    s = await startStreamApp([], { STREAM_MAX_LIVE_WAITS: '2' });
+    const a = await s.waiting('duration=10s&dimension=likes', 1);
+    const b = await s.waiting('duration=10s&dimension=likes', 2);
+    const refused = await s.get('duration=10s&dimension=likes');
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('10');
+    s.clock.advance(10_000);
+    expect([(await a.answer).status, (await b.answer).status]).toEqual([404, 404]);
+    const c = await s.waiting('duration=5s&dimension=likes', 1);
+    s.clock.advance(5000);
+    expect((await c.answer).status).toBe(404);
   });
 });

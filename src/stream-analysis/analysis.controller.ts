@@ -140,6 +140,7 @@ export class AnalysisController {
     const u = await this.analysis.usage();
     const s = this.consumer.status();
     const detailed = this.keys.maySeeDetails(req);
+    const waits = this.analysis.liveWaits();
     return {
       ...s,
       url: shown(s.url, detailed),
@@ -149,6 +150,8 @@ export class AnalysisController {
         u.oldestRetainedArrival === null ? null : new Date(u.oldestRetainedArrival).toISOString(),
       evictedForMemory: u.evictedForMemory,
       bytes: u.bytes,
+      liveWaits: waits.running,
+      liveWaitsRefused: waits.refused,
     };
   }
 }

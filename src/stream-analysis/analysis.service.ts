@@ -48,6 +48,7 @@ export interface Analysis extends WindowStats {
 export class AnalysisService {
   /** Live waits running: how many end at each instant (epoch ms). */
   private readonly waits = new Map<number, number>();
+  private refusedWaits = 0;
 
   constructor(
     private readonly store: PostStore,
@@ -117,7 +118,8 @@ export class AnalysisService {
    */
   private async liveWait(endMs: number, signal?: AbortSignal): Promise<boolean> {
     const cap = this.config.STREAM_MAX_LIVE_WAITS;
-    if (this.waits.size >= cap) {
+    if (this.liveWaits().running >= cap) {
+      this.refusedWaits++;
       let soonest = Infinity;
       for (const end of this.waits.keys()) if (end < soonest) soonest = end;
       const seconds = Math.max(1, Math.ceil((soonest - this.clock.now()) / 1000));
@@ -138,11 +140,11 @@ export class AnalysisService {
     }
   }
 
-  /** Live waits running now, for /health and tests. */
-  get liveWaits(): number {
-    let n = 0;
-    for (const count of this.waits.values()) n += count;
-    return n;
+  /** Live waits running now, and those refused at STREAM_MAX_LIVE_WAITS since start. */
+  liveWaits(): { running: number; refused: number } {
+    let running = 0;
+    for (const count of this.waits.values()) running += count;
+    return { running, refused: this.refusedWaits };
   }
 
   /**

@@ -444,6 +444,10 @@ export interface components {
             lastEventAt: string | null;
             /** @description This instance holds the upstream connection: always in memory mode (when enabled); in redis mode, the one instance elected through the Redis lock. */
             leader: boolean;
+            /** @description Live `/analysis` waits running on this instance. */
+            liveWaits: number;
+            /** @description Live waits refused with 503 at STREAM_MAX_LIVE_WAITS since start. */
+            liveWaitsRefused: number;
             /** @description Arrival of the oldest post kept. */
             oldestRetainedArrival: string | null;
             /** @description Events skipped: not JSON, bad shape, oversized. */
