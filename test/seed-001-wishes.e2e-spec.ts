@@ -1,4 +1,5 @@
 import { rawRequest } from './client/beacon-client';
+import { eventually } from './helpers/eventually';
 import { SAMPLE, StreamApp, startStreamApp, tweet } from './helpers/stream-app';
 
 /**
@@ -145,5 +146,21 @@ describe("seed 001's wishes on /analysis (e2e)", () => {
     const c = await s.waiting('duration=5s&dimension=likes', 1);
     s.clock.advance(5000);
     expect((await c.answer).status).toBe(404);
+  });
+
+  it('a client that leaves during its live wait gives its place back at once', async () => {
+    s = await startStreamApp([], { STREAM_MAX_LIVE_WAITS: '1' });
+    const ac = new AbortController();
+    const leaving = fetch(`${s.t.baseUrl}/analysis?duration=30s&dimension=likes`, {
+      signal: ac.signal,
+    }).catch(() => 'left');
+    await eventually(() => s.clock.sleeping === 1);
+    expect((await s.get('duration=5s&dimension=likes')).status).toBe(503);
+    ac.abort();
+    expect(await leaving).toBe('left');
+    await eventually(async () => (await s.t.client.GET('/analysis/status')).data!.liveWaits === 0);
+    const next = await s.waiting('duration=5s&dimension=likes', 1);
+    s.clock.advance(5000);
+    expect((await next.answer).status).toBe(404);
   });
 });

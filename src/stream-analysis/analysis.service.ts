@@ -48,6 +48,7 @@ export interface Analysis extends WindowStats {
 export class AnalysisService {
   /** Live waits running: how many end at each instant (epoch ms). */
   private readonly waits = new Map<number, number>();
+  private runningWaits = 0;
   private refusedWaits = 0;
 
   constructor(
@@ -118,7 +119,7 @@ export class AnalysisService {
    */
   private async liveWait(endMs: number, signal?: AbortSignal): Promise<boolean> {
     const cap = this.config.STREAM_MAX_LIVE_WAITS;
-    if (this.liveWaits().running >= cap) {
+    if (this.runningWaits >= cap) {
       this.refusedWaits++;
       let soonest = Infinity;
       for (const end of this.waits.keys()) if (end < soonest) soonest = end;
@@ -131,9 +132,11 @@ export class AnalysisService {
     }
     // Counted by end time: the soonest end says when a place frees.
     this.waits.set(endMs, (this.waits.get(endMs) ?? 0) + 1);
+    this.runningWaits++;
     try {
       return await this.clock.sleep(endMs - this.clock.now(), signal);
     } finally {
+      this.runningWaits--;
       const left = this.waits.get(endMs)! - 1;
       if (left === 0) this.waits.delete(endMs);
       else this.waits.set(endMs, left);
@@ -142,9 +145,7 @@ export class AnalysisService {
 
   /** Live waits running now, and those refused at STREAM_MAX_LIVE_WAITS since start. */
   liveWaits(): { running: number; refused: number } {
-    let running = 0;
-    for (const count of this.waits.values()) running += count;
-    return { running, refused: this.refusedWaits };
+    return { running: this.runningWaits, refused: this.refusedWaits };
   }
 
   /**
