@@ -126,6 +126,22 @@ describe('seed 003 contract: rah-0/lunar docs/swagger.yaml (e2e)', () => {
     },
   );
 
+  it("pages in the seed's spellings: the Link header carries Beacon's own, and walks the same list", async () => {
+    const whole = await rawRequest(t.baseUrl, 'GET', '/rockets?sort=speed&order=desc');
+    const ids: string[] = [];
+    let url: string | null = '/rockets?sort=SPEED&order=Desc&limit=3';
+    while (url !== null) {
+      const res = await rawRequest(t.baseUrl, 'GET', url);
+      expect(res.status).toBe(200);
+      expectSeedShape('lunar#/definitions/rocketList', res.json());
+      ids.push(...res.json<{ id: string }[]>().map((r) => r.id));
+      const link = res.headers.get('link');
+      if (link !== null) expect(link).toMatch(/^<\/rockets\?sort=speed&order=desc&limit=3&cursor=/);
+      url = link === null ? null : /^<([^>]+)>/.exec(link)![1];
+    }
+    expect(ids).toEqual(whole.json<{ id: string }[]>().map((r) => r.id));
+  });
+
   it('the list without parameters is models.RocketSummary[] too', async () => {
     const res = await rawRequest(t.baseUrl, 'GET', '/rockets');
     expectSeedShape('lunar#/definitions/rocketList', res.json());
