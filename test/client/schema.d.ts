@@ -2125,7 +2125,7 @@ export interface operations {
                      * @example {
                      *       "error": "Bad Request",
                      *       "message": [
-                     *         "percentiles must be a comma-separated list of at most 10 numbers, each greater than 0 and at most 100"
+                     *         "percentiles must be a comma-separated list of at most 20 numbers, each greater than 0 and at most 100"
                      *       ],
                      *       "statusCode": 400
                      *     }
@@ -2204,7 +2204,7 @@ export interface operations {
                      * @example {
                      *       "error": "Bad Request",
                      *       "message": [
-                     *         "percentiles must be a comma-separated list of at most 10 numbers, each greater than 0 and at most 100"
+                     *         "percentiles must be a comma-separated list of at most 20 numbers, each greater than 0 and at most 100"
                      *       ],
                      *       "statusCode": 400
                      *     }

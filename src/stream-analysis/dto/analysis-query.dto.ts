@@ -13,7 +13,11 @@ import {
 import { MAX_DURATION_MS, MIN_DURATION_MS, parseGoDuration } from '../duration';
 import { ANALYSIS_MODES, AnalysisMode } from '../analysis.service';
 import { DIMENSIONS, Dimension } from '../post';
-import { PERCENTILES_MESSAGE, parsePercentiles } from '../../latency/percentiles.pipe';
+import {
+  MAX_EXTRA_PERCENTILES,
+  PERCENTILES_MESSAGE,
+  parsePercentiles,
+} from '../../latency/percentiles.pipe';
 
 const DIMENSION_MESSAGE = `dimension must be one of: ${DIMENSIONS.join(', ')}, or several of them comma-separated`;
 const ONE_DIMENSION = `(${DIMENSIONS.join('|')})`;
@@ -80,8 +84,8 @@ export class AnalysisQueryDto {
     isArray: false,
     description:
       'Percentiles to give instead of 50, 90 and 99, comma-separated, each 0 < p ≤ 100, at ' +
-      'most 20 (the rules of `GET /metrics/{id}`); keyed `<dimension>_p<value>`, e.g. ' +
-      '`likes_p99.9`.',
+      `most ${MAX_EXTRA_PERCENTILES} (the rules of \`GET /metrics/{id}\`); keyed ` +
+      '`<dimension>_p<value>`, e.g. `likes_p99.9`.',
     example: '50,95,99.9',
   })
   @IsOptional()
