@@ -56,6 +56,8 @@ describe('seed 003 contract: rah-0/lunar docs/swagger.yaml (e2e)', () => {
       }),
     );
     await post(envelope('boom', 2, 'RocketExploded', { reason: 'PRESSURE_VESSEL_FAILURE' }));
+    // Message 1 is no launch: active, but no type, mission or launch time.
+    await post(envelope('unlaunched', 1, 'RocketSpeedIncreased', { by: 10 }));
     // Message 1 never arrives: a pending rocket, which has no type, mission or times yet.
     await post(envelope('pending', 2, 'RocketSpeedIncreased', { by: 3000 }));
   });
@@ -98,6 +100,16 @@ describe('seed 003 contract: rah-0/lunar docs/swagger.yaml (e2e)', () => {
     expect(body).toMatchObject({ id: 'pending', speed: 0, status: 'pending', exploded: false });
   });
 
+  it('a rocket whose message 1 was no launch has no null either', async () => {
+    const body = await rocket('unlaunched');
+    expectSeedShape('lunar#/definitions/models.RocketState', body);
+    expect(Object.values(body)).not.toContain(null);
+    expect(body).toMatchObject({ status: 'active', speed: 10, updatedAt: TIME });
+    for (const absent of ['type', 'mission', 'createdAt', 'launchedAt']) {
+      expect(body).not.toHaveProperty(absent);
+    }
+  });
+
   it('an unknown rocket is a 404 object', async () => {
     const res = await rawRequest(t.baseUrl, 'GET', '/rockets/nope');
     expect(res.status).toBe(404);
@@ -113,7 +125,7 @@ describe('seed 003 contract: rah-0/lunar docs/swagger.yaml (e2e)', () => {
         expect(`${query.toString()} → ${res.status}`).toBe(`${query.toString()} → 200`);
         const list = res.json<{ id: string }[]>();
         expectSeedShape('lunar#/definitions/rocketList', list);
-        expect(list).toHaveLength(4);
+        expect(list).toHaveLength(5);
         expect(JSON.stringify(list)).not.toContain('null');
         // The same answer as Beacon's own spelling gives.
         const canonical = new URLSearchParams({
@@ -150,6 +162,7 @@ describe('seed 003 contract: rah-0/lunar docs/swagger.yaml (e2e)', () => {
       'climbing',
       'launched',
       'pending',
+      'unlaunched',
     ]);
   });
 

@@ -14,8 +14,9 @@ import { RocketState } from '../rocket-channel';
 
 /**
  * The seed's `models.RocketState` types every field as a string, integer or boolean, never
- * null: what a rocket does not have yet is left out (`type`, `mission`, `launchedAt`,
- * `createdAt` and `updatedAt` until message 1 is applied, `reason` until it explodes).
+ * null: what a rocket does not have yet is left out (`type`, `mission`, `launchedAt` and
+ * `createdAt` until a RocketLaunched is applied, `updatedAt` until message 1 is, `reason`
+ * until it explodes).
  */
 export class RocketStateDto {
   @ApiProperty({ description: 'The channel.', example: '193270a9-c9cf-404a-8f83-838e71d9ae67' })
