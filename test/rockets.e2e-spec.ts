@@ -40,6 +40,7 @@ describe('rockets (e2e)', () => {
       mission: 'ARTEMIS',
       status: 'active',
       exploded: false,
+      createdAt: TIME,
       launchedAt: TIME,
       updatedAt: TIME,
       lastMessageNumber: 1,
@@ -301,7 +302,7 @@ describe('rockets (e2e)', () => {
     for (const h of histories) {
       const want = expectedState(h);
       const { data } = await t.client.GET('/rockets/{id}', { params: { path: { id: want.id } } });
-      expect(data).toEqual({ ...want, bufferedMessages: 0 });
+      expect(data).toEqual({ ...want, createdAt: want.launchedAt, bufferedMessages: 0 });
     }
     const { data: list } = await t.client.GET('/rockets', {
       params: { query: { sort: 'speed', order: 'desc' } },

@@ -28,6 +28,14 @@ export const streamHistory: Scenario = {
           `first (cold) query ${h.coldMs.toFixed(0)} ms, then ${h.queryMs.length} in 5 s while ${h.ingestedDuringQueries} posts were ingested; ` +
           `${h.bytesPerPost.toFixed(1)} B/post retained; built in ${h.buildSeconds.toFixed(1)} s`,
       }),
+      figure({
+        scenario: `stream: 24 h history query, ${MULTI.length} dimensions in one request (dimension=${MULTI.map((d) => DIMENSIONS[d]).join(',')})`,
+        p50: quantile(h.multiMs, 0.5),
+        p99: quantile(h.multiMs, 0.99),
+        rssMb: process.memoryUsage().rss / 1024 / 1024,
+        vs: `${MULTI.length} one-dimension queries: p50 ${quantile(h.separateMs, 0.5).toFixed(1)} ms`,
+        note: `one pass over the window for all of them; ${h.multiMs.length} runs each, alternating`,
+      }),
     ];
   },
 };
@@ -41,7 +49,12 @@ function syntheticPost(random: () => number, i: number): Post {
   return { type: i % 3 === 0 ? 'tweet' : 'instagram_media', timestamp: 1_700_000_000 + i, values };
 }
 
+/** The dimensions the synthetic posts carry, asked for together. */
+const MULTI = [0, 1, 3, 6];
+
 async function historyQuery(): Promise<{
+  multiMs: number[];
+  separateMs: number[];
   posts: number;
   bytesPerPost: number;
   buildSeconds: number;
@@ -64,7 +77,7 @@ async function historyQuery(): Promise<{
   // Queries and the ingest loop go through the service, as requests and the consumer do.
   const clock = new FakeClock(start + posts * 10);
   const service = new AnalysisService(store, clock, settingsOf(StreamSettings));
-  const lastDay = (d: number) => service.query(clock.now() - 86_400_000, clock.now(), d);
+  const lastDay = (d: number) => service.query(clock.now() - 86_400_000, clock.now(), [d]);
   // The first query pays for compiling the query path; a running server has done that.
   const c0 = performance.now();
   await lastDay(0);
@@ -93,7 +106,21 @@ async function historyQuery(): Promise<{
   }
   ingesting = false;
   delay.disable();
+  // Several dimensions in one request against the same ones asked one by one.
+  const multiMs: number[] = [];
+  const separateMs: number[] = [];
+  const day = () => [clock.now() - 86_400_000, clock.now()] as const;
+  for (let i = 0; i < 10; i++) {
+    const m0 = performance.now();
+    await service.query(...day(), MULTI);
+    multiMs.push(performance.now() - m0);
+    const s0 = performance.now();
+    for (const dim of MULTI) await service.query(...day(), [dim]);
+    separateMs.push(performance.now() - s0);
+  }
   return {
+    multiMs,
+    separateMs,
     posts,
     bytesPerPost: store.bytes() / store.size,
     buildSeconds,

@@ -33,7 +33,7 @@ import { MetricSnapshotDto } from './dto/metric-snapshot.dto';
 import { AcceptedDto, RecordLatenciesDto, RecordLatencyDto } from './dto/record-latency.dto';
 import { LatencyService, LatencySnapshot } from './latency.service';
 import { METRIC_ID_PARAM, MetricIdPipe } from './metric-id.pipe';
-import { PERCENTILES_QUERY, PercentilesPipe } from './percentiles.pipe';
+import { PERCENTILES_MESSAGE, PERCENTILES_QUERY, PercentilesPipe } from './percentiles.pipe';
 
 const BAD_SAMPLE = errorResponse(400, 'Invalid id or body; nothing was recorded.', [
   'latency_ns must be a positive integer no larger than 9007199254740991',
@@ -41,9 +41,7 @@ const BAD_SAMPLE = errorResponse(400, 'Invalid id or body; nothing was recorded.
 const BAD_BATCH = errorResponse(400, 'Invalid id or body; nothing was recorded.', [
   'each value in latencies_ns must be a positive integer no larger than 9007199254740991',
 ]);
-const BAD_PERCENTILES = errorResponse(400, 'Invalid id or `percentiles`.', [
-  'percentiles must be a comma-separated list of at most 10 numbers, each greater than 0 and at most 100',
-]);
+const BAD_PERCENTILES = errorResponse(400, 'Invalid id or `percentiles`.', [PERCENTILES_MESSAGE]);
 const BAD_CONFIG = errorResponse(400, 'Invalid id or body; nothing was changed.', [
   'window_ms must not exceed 86400000 (LATENCY_MAX_WINDOW_MS)',
 ]);

@@ -50,3 +50,16 @@ export const SORT_FIELDS = ['id', 'type', 'speed', 'mission', 'status', 'updated
 export type SortField = (typeof SORT_FIELDS)[number];
 export const SORT_ORDERS = ['asc', 'desc'] as const;
 export type SortOrder = (typeof SORT_ORDERS)[number];
+
+const BY_LOWER_CASE = new Map<string, string>(
+  [...SORT_FIELDS, ...SORT_ORDERS].map((v) => [v.toLowerCase(), v]),
+);
+
+/**
+ * The seed lowercases `sort` and `order` before matching (`DESC`, `Desc`, `updatedat`,
+ * `SPEED`), so Beacon matches them in any case too and answers with its own spelling.
+ * Anything else is returned as it came, for validation to refuse.
+ */
+export function canonicalSpelling(value: unknown): unknown {
+  return typeof value === 'string' ? (BY_LOWER_CASE.get(value.toLowerCase()) ?? value) : value;
+}

@@ -26,7 +26,12 @@ import {
 } from '@nestjs/swagger';
 import { errorResponse } from '../common/error-response.dto';
 import { MessageAcceptedDto, RocketMessageDto } from './dto/rocket-message.dto';
-import { ListRocketsQueryDto, RocketStateDto, RocketSummaryDto } from './dto/rocket-state.dto';
+import {
+  ListRocketsQueryDto,
+  RocketStateDto,
+  RocketSummaryDto,
+  toRocketStateDto,
+} from './dto/rocket-state.dto';
 import { RocketMessage } from './rocket-message';
 import { RocketMessagePipe } from './rocket-message.pipe';
 import { RocketsService } from './rockets.service';
@@ -111,7 +116,9 @@ export class RocketsController {
     errorResponse(
       400,
       'Unknown sort field or order, a bad limit or a cursor not from this order.',
-      ['sort must be one of the following values: id, type, speed, mission, status, updatedAt'],
+      [
+        'sort must be one of the following values: id, type, speed, mission, status, updatedAt (any case)',
+      ],
     ),
   )
   async list(
@@ -155,8 +162,7 @@ export class RocketsController {
     ),
   )
   async get(@Param('id') id: string): Promise<RocketStateDto> {
-    const { reason, ...rest } = await this.rockets.get(id);
-    return reason === null ? rest : { ...rest, reason };
+    return toRocketStateDto(await this.rockets.get(id));
   }
 
   @Delete('rockets/:id')

@@ -4,15 +4,20 @@ import { InvalidArgumentError, NotFoundError } from '../common/domain-errors';
 import { mapInSlices, sortInSlices, stringifyInSlices } from '../common/sliced';
 import { Periodic } from '../jobs/periodic';
 import { RocketsSettings } from './rockets.settings';
-import { MessageAccepted, SortField, SortOrder } from './rocket';
+import { MessageAccepted, RocketStatus, SortField, SortOrder } from './rocket';
 import { RocketState } from './rocket-channel';
 import { RocketMessage } from './rocket-message';
 import { RocketsStats, RocketsStore } from './rockets.store';
 
-export type RocketSummary = Pick<
-  RocketState,
-  'id' | 'type' | 'speed' | 'mission' | 'status' | 'updatedAt'
->;
+/** A rocket in `GET /rockets`: what it does not have yet is absent, never null (as in the seed). */
+export interface RocketSummary {
+  id: string;
+  type?: string;
+  speed: number;
+  mission?: string;
+  status: RocketStatus;
+  updatedAt?: string;
+}
 
 /** Strings compare by code unit, so the order does not depend on the machine's locale. */
 const cmp = (a: string | number | null, b: string | number | null): number =>
@@ -36,14 +41,15 @@ interface Cursor {
   id: string;
 }
 
+/** Every field always set (undefined is left out of the JSON), so all summaries share one shape. */
 function summary(s: RocketState): RocketSummary {
   return {
     id: s.id,
-    type: s.type,
+    type: s.type ?? undefined,
     speed: s.speed,
-    mission: s.mission,
+    mission: s.mission ?? undefined,
     status: s.status,
-    updatedAt: s.updatedAt,
+    updatedAt: s.updatedAt ?? undefined,
   };
 }
 

@@ -1,16 +1,17 @@
-import { Controller, Get, Query, Req } from '@nestjs/common';
+import { Controller, Get, Query, Req, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { ApiKeys } from '../common/api-keys';
 import { errorResponse } from '../common/error-response.dto';
 import { shown } from '../common/health';
-import { AnalysisService } from './analysis.service';
+import { AnalysisService, DEFAULT_PERCENTILES } from './analysis.service';
 import { AnalysisQueryDto } from './dto/analysis-query.dto';
 import { AnalysisStatusDto } from './dto/analysis-status.dto';
 import { parseGoDuration } from './duration';
@@ -31,14 +32,24 @@ export class AnalysisController {
     description:
       'Durations up to STREAM_LIVE_MAX_MS (60 s) wait that long and describe the posts that ' +
       'arrive during the wait; longer ones answer at once about the posts that arrived in ' +
-      'the last `duration`. `mode` forces either. Percentiles are exact nearest-rank over the ' +
-      'posts that carry the dimension (null if none does); totals and timestamps are over ' +
-      'all posts in the window. Keys: `total_posts`, `minimum_timestamp`, `maximum_timestamp`, ' +
-      '`<dimension>_p50`, `<dimension>_p90`, `<dimension>_p99`.',
+      'the last `duration`. `mode` forces either; past STREAM_MAX_LIVE_WAITS waits at once, ' +
+      '503. Percentiles are exact nearest-rank over the posts that carry the dimension; ' +
+      'totals and timestamps are over all posts in the window. Keys: `total_posts`, ' +
+      '`minimum_timestamp`, `maximum_timestamp`, and per dimension `<dimension>_p50`, ' +
+      '`<dimension>_p90`, `<dimension>_p99` (or `<dimension>_p<value>` for each of ' +
+      '`percentiles`), always integers.',
   })
   @ApiOkResponse({
     description:
       'The window, e.g. {"total_posts": 3, "minimum_timestamp": 1695204160, …, "likes_p99": 4738}.',
+    headers: {
+      'X-Data-Age': {
+        description:
+          'Whole seconds from the arrival of the newest post in the window to this answer ' +
+          "(the seed's staleness header).",
+        schema: { type: 'integer', minimum: 0 },
+      },
+    },
     schema: {
       type: 'object',
       required: ['total_posts', 'minimum_timestamp', 'maximum_timestamp'],
@@ -47,7 +58,7 @@ export class AnalysisController {
         minimum_timestamp: { type: 'integer' },
         maximum_timestamp: { type: 'integer' },
       },
-      additionalProperties: { type: 'integer', nullable: true },
+      additionalProperties: { type: 'integer' },
       example: {
         total_posts: 3,
         minimum_timestamp: 1695204160,
@@ -59,35 +70,59 @@ export class AnalysisController {
     },
   })
   @ApiBadRequestResponse(
-    errorResponse(400, 'Missing or invalid duration, dimension or mode.', [
+    errorResponse(400, 'Missing or invalid duration, dimension, percentiles or mode.', [
       'duration "10" is not a duration like 5s, 10m or 1h30m',
     ]),
   )
   @ApiNotFoundResponse(
-    errorResponse(404, 'No post in the window.', 'No post arrived in the last 10m'),
+    errorResponse(
+      404,
+      'No post in the window, or none of them carries a dimension asked for.',
+      'no data available for requested dimension and duration: 3 posts arrived in the last ' +
+        '10m, none carrying views',
+    ),
+  )
+  @ApiServiceUnavailableResponse(
+    errorResponse(
+      503,
+      'A live wait past STREAM_MAX_LIVE_WAITS; retry after Retry-After seconds (when the ' +
+        'soonest running wait ends).',
+      '1000 live waits are running (STREAM_MAX_LIVE_WAITS); retry in 12s, or ask for a ' +
+        'duration over the live threshold (answered at once from history)',
+    ),
   )
   async analyse(
     @Query() q: AnalysisQueryDto,
     @Req() req: Request,
-  ): Promise<Record<string, number | null>> {
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<Record<string, number>> {
     // A client that disconnects ends its wait: nothing is kept for it.
     const left = new AbortController();
     const onClose = () => left.abort();
     req.socket.once('close', onClose);
     try {
+      const percentiles = q.percentiles ?? DEFAULT_PERCENTILES;
       const s = await this.analysis.analyse(
-        { durationMs: parseGoDuration(q.duration)!, dimension: q.dimension, mode: q.mode },
+        {
+          durationMs: parseGoDuration(q.duration)!,
+          dimensions: q.dimension,
+          percentiles,
+          mode: q.mode,
+        },
         left.signal,
       );
       if (s === null) return {};
-      return {
+      res.setHeader('X-Data-Age', String(s.dataAgeSeconds));
+      const out: Record<string, number> = {
         total_posts: s.totalPosts,
-        minimum_timestamp: s.minTimestamp,
-        maximum_timestamp: s.maxTimestamp,
-        [`${q.dimension}_p50`]: s.p50,
-        [`${q.dimension}_p90`]: s.p90,
-        [`${q.dimension}_p99`]: s.p99,
+        minimum_timestamp: s.minTimestamp!,
+        maximum_timestamp: s.maxTimestamp!,
       };
+      // `p<value>` as `GET /metrics/{id}` names its extra percentiles.
+      q.dimension.forEach((d, i) =>
+        percentiles.forEach((p, j) => (out[`${d}_p${p}`] = s.fields[i].percentiles[j]!)),
+      );
+      return out;
     } finally {
       req.socket.off('close', onClose);
     }
@@ -105,6 +140,7 @@ export class AnalysisController {
     const u = await this.analysis.usage();
     const s = this.consumer.status();
     const detailed = this.keys.maySeeDetails(req);
+    const waits = this.analysis.liveWaits();
     return {
       ...s,
       url: shown(s.url, detailed),
@@ -114,6 +150,8 @@ export class AnalysisController {
         u.oldestRetainedArrival === null ? null : new Date(u.oldestRetainedArrival).toISOString(),
       evictedForMemory: u.evictedForMemory,
       bytes: u.bytes,
+      liveWaits: waits.running,
+      liveWaitsRefused: waits.refused,
     };
   }
 }

@@ -31,25 +31,35 @@ describe('AnalysisService', () => {
     const now = clock.now();
     const likes = DIMENSION_INDEX.likes;
     const favorites = DIMENSION_INDEX.favorites;
-    expect(await service.query(now - 60_000, now, favorites)).toEqual({
+    expect(await service.query(now - 60_000, now, [favorites])).toEqual({
       totalPosts: 3,
       minTimestamp: 50,
       maxTimestamp: 100,
-      withDimension: 2,
-      p50: 10,
-      p90: 30,
-      p99: 30,
+      newestArrival: now,
+      fields: [{ count: 2, percentiles: [10, 30, 30] }],
     });
     // The first post arrived exactly 10 s ago: outside (now − 10 s, now].
-    expect(await service.query(now - 10_000, now, favorites)).toMatchObject({
+    expect(await service.query(now - 10_000, now, [favorites])).toMatchObject({
       totalPosts: 2,
-      p50: 30,
+      fields: [{ percentiles: [30, 30, 30] }],
     });
-    expect(await service.query(now - 10_000, now, likes)).toMatchObject({ p50: 4, p99: 4 });
-    expect(await service.query(now - 10_000, now, DIMENSION_INDEX.views)).toMatchObject({
+    expect(await service.query(now - 10_000, now, [likes])).toMatchObject({
+      fields: [{ percentiles: [4, 4, 4] }],
+    });
+    expect(await service.query(now - 10_000, now, [DIMENSION_INDEX.views])).toMatchObject({
       totalPosts: 2,
-      withDimension: 0,
-      p50: null,
+      fields: [{ count: 0, percentiles: [null, null, null] }],
+    });
+    // Several dimensions in one pass: each as it would be alone.
+    expect(
+      await service.query(now - 60_000, now, [likes, favorites, DIMENSION_INDEX.views], [50, 99]),
+    ).toMatchObject({
+      totalPosts: 3,
+      fields: [
+        { count: 1, percentiles: [4, 4] },
+        { count: 2, percentiles: [10, 30] },
+        { count: 0, percentiles: [null, null] },
+      ],
     });
   });
 
@@ -71,10 +81,11 @@ describe('AnalysisService', () => {
     );
     const now = clock.now();
     const queries = Array.from({ length: 20 }, () =>
-      service.query(now - 60_000, now, DIMENSION_INDEX.favorites),
+      service.query(now - 60_000, now, [DIMENSION_INDEX.favorites]),
     );
     await Promise.all(adds);
-    for (const q of await Promise.all(queries)) expect(q.totalPosts).toBe(q.withDimension);
-    expect((await service.query(now - 60_000, now, DIMENSION_INDEX.favorites)).p50).toBe(999);
+    for (const q of await Promise.all(queries)) expect(q.totalPosts).toBe(q.fields[0].count);
+    const all = await service.query(now - 60_000, now, [DIMENSION_INDEX.favorites]);
+    expect(all.fields[0].percentiles[0]).toBe(999);
   });
 });

@@ -84,16 +84,18 @@ describe('PostStore', () => {
         const d = Math.floor(random() * DIMENSIONS.length);
         const inside = kept.filter((k) => k.at > from && k.at <= to);
         const vals = inside.map((k) => k.post.values[d]).filter((v) => !Number.isNaN(v));
-        const got = await service.query(from, to, d);
+        const got = await service.query(from, to, [d]);
         expect(got.totalPosts).toBe(inside.length);
-        expect(got.withDimension).toBe(vals.length);
+        expect(got.fields[0].count).toBe(vals.length);
         if (inside.length > 0) {
           expect(got.minTimestamp).toBe(Math.min(...inside.map((k) => k.post.timestamp)));
           expect(got.maxTimestamp).toBe(Math.max(...inside.map((k) => k.post.timestamp)));
         }
-        for (const p of [50, 90, 99] as const) {
-          expect(got[`p${p}`]).toBe(vals.length === 0 ? null : nearestRank(vals, p));
-        }
+        [50, 90, 99].forEach((p, i) =>
+          expect(got.fields[0].percentiles[i]).toBe(
+            vals.length === 0 ? null : nearestRank(vals, p),
+          ),
+        );
       }
     },
   );

@@ -1,5 +1,5 @@
 import { DIMENSIONS, Post } from './post';
-import { PostStore, PostStoreUsage, WindowRuns } from './post.store';
+import { FieldRuns, PostStore, PostStoreUsage, WindowRuns } from './post.store';
 
 /** A copy of `a` with twice the room, for arrays that grow by appending. */
 function doubled<T extends Float64Array | Uint16Array>(a: T): T {
@@ -81,6 +81,8 @@ class Bucket {
   n = 0;
   minTs = Infinity;
   maxTs = -Infinity;
+  /** Largest arrival offset in the bucket (a late arrival joins at offset 0). */
+  lastOffset = 0;
   arrivals: Uint16Array;
   timestamps: Float64Array;
   readonly columns: (Column | null)[] = DIMENSIONS.map(() => null);
@@ -105,6 +107,7 @@ class Bucket {
     }
     this.arrivals[this.n] = offset;
     this.timestamps[this.n++] = post.timestamp;
+    if (offset > this.lastOffset) this.lastOffset = offset;
     if (post.timestamp < this.minTs) this.minTs = post.timestamp;
     if (post.timestamp > this.maxTs) this.maxTs = post.timestamp;
     for (let d = 0; d < DIMENSIONS.length; d++) {
@@ -219,6 +222,15 @@ class Block {
 
 const MAX_BLOCK_BUCKETS = 512;
 
+/** A window's running totals while its buckets are counted. */
+interface Totals {
+  total: number;
+  minTs: number;
+  maxTs: number;
+  /** Newest arrival (epoch ms) counted so far. */
+  newest: number;
+}
+
 /**
  * Posts by arrival time in fixed buckets, keeping only what queries need: per post its
  * arrival offset (2 bytes) and timestamp (8); per engagement field it carries, the value
@@ -255,8 +267,8 @@ export class InMemoryPostStore extends PostStore {
     this.append(post, arrivalMs);
   }
 
-  async window(fromMs: number, toMs: number, dimension: number): Promise<WindowRuns> {
-    return this.windowOf(fromMs, toMs, dimension);
+  async window(fromMs: number, toMs: number, dimensions: readonly number[]): Promise<WindowRuns> {
+    return this.windowOf(fromMs, toMs, dimensions);
   }
 
   async pruneOlderThan(beforeMs: number): Promise<number> {
@@ -304,39 +316,35 @@ export class InMemoryPostStore extends PostStore {
   }
 
   /**
-   * The window's totals and its sorted runs for one field. The runs are immutable (merges
-   * build new arrays; the open bucket's are copies), so percentiles may be taken from
-   * them later, in separate turns of the event loop, while posts keep arriving.
+   * The window's totals and the sorted runs of each field asked for, in one pass over its
+   * blocks. The runs are immutable (merges build new arrays; the open bucket's are copies),
+   * so percentiles may be taken from them later, in separate turns of the event loop,
+   * while posts keep arriving.
    */
-  windowOf(fromMs: number, toMs: number, dimension: number): WindowRuns {
-    const runs: Float64Array[] = [];
-    const acc = { total: 0, minTs: Infinity, maxTs: -Infinity, withDim: 0 };
+  windowOf(fromMs: number, toMs: number, dimensions: readonly number[]): WindowRuns {
+    const fields: FieldRuns[] = dimensions.map(() => ({ runs: [], count: 0 }));
+    const acc: Totals = { total: 0, minTs: Infinity, maxTs: -Infinity, newest: -Infinity };
     const B = this.bucketMs;
     for (const block of this.blocks) {
       if (block.end + B - 1 <= fromMs || block.start > toMs) continue;
       const inside = block.start > fromMs && block.end + B - 1 <= toMs;
       for (const b of block.buckets) this.countPosts(b, fromMs, toMs, acc);
-      const col = block.columns[dimension];
-      if (!col) continue;
-      if (inside) {
-        runs.push(col.values);
-        acc.withDim += col.values.length;
-      } else {
-        const kept = filterByArrival(
-          col.values,
-          col.arrivals,
-          fromMs - block.start,
-          toMs - block.start,
-        );
-        if (kept.length > 0) runs.push(kept);
-        acc.withDim += kept.length;
-      }
+      dimensions.forEach((d, i) => {
+        const col = block.columns[d];
+        if (!col) return;
+        const kept = inside
+          ? col.values
+          : filterByArrival(col.values, col.arrivals, fromMs - block.start, toMs - block.start);
+        if (kept.length > 0) fields[i].runs.push(kept);
+        fields[i].count += kept.length;
+      });
     }
     const open = this.open;
     if (open && open.start + B - 1 > fromMs && open.start <= toMs) {
       this.countPosts(open, fromMs, toMs, acc);
-      const col = open.columns[dimension];
-      if (col && col.n > 0) {
+      dimensions.forEach((d, i) => {
+        const col = open.columns[d];
+        if (!col || col.n === 0) return;
         const kept = filterByArrival(
           col.values.subarray(0, col.n),
           col.arrivals.subarray(0, col.n),
@@ -345,35 +353,32 @@ export class InMemoryPostStore extends PostStore {
         )
           .slice() // a copy: the open column is still being appended to, unsorted
           .sort();
-        if (kept.length > 0) runs.push(kept);
-        acc.withDim += kept.length;
-      }
+        if (kept.length > 0) fields[i].runs.push(kept);
+        fields[i].count += kept.length;
+      });
     }
-    const { total, withDim } = acc;
+    const empty = acc.total === 0;
     return {
-      runs,
+      fields,
       stats: {
-        totalPosts: total,
-        minTimestamp: total === 0 ? null : acc.minTs,
-        maxTimestamp: total === 0 ? null : acc.maxTs,
-        withDimension: withDim,
+        totalPosts: acc.total,
+        minTimestamp: empty ? null : acc.minTs,
+        maxTimestamp: empty ? null : acc.maxTs,
+        newestArrival: empty ? null : acc.newest,
       },
     };
   }
 
   /** Adds a bucket's posts in (fromMs, toMs] to the totals: whole, or filtered at an edge. */
-  private countPosts(
-    b: Bucket,
-    fromMs: number,
-    toMs: number,
-    acc: { total: number; minTs: number; maxTs: number },
-  ): void {
+  private countPosts(b: Bucket, fromMs: number, toMs: number, acc: Totals): void {
     const end = b.start + this.bucketMs - 1;
     if (end <= fromMs || b.start > toMs) return;
     if (b.start > fromMs && end <= toMs) {
+      if (b.n === 0) return;
       acc.total += b.n;
       if (b.minTs < acc.minTs) acc.minTs = b.minTs;
       if (b.maxTs > acc.maxTs) acc.maxTs = b.maxTs;
+      if (b.start + b.lastOffset > acc.newest) acc.newest = b.start + b.lastOffset;
       return;
     }
     const lo = fromMs - b.start;
@@ -385,6 +390,7 @@ export class InMemoryPostStore extends PostStore {
         const ts = b.timestamps[i];
         if (ts < acc.minTs) acc.minTs = ts;
         if (ts > acc.maxTs) acc.maxTs = ts;
+        if (b.start + off > acc.newest) acc.newest = b.start + off;
       }
     }
   }

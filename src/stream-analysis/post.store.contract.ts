@@ -41,19 +41,29 @@ export function postStoreContract(
         for (let q = 0; q < 30; q++) {
           const to = now - Math.floor(random() * 100_000);
           const from = to - 1 - Math.floor(random() * 300_000);
-          const d = Math.floor(random() * DIMENSIONS.length);
+          // One to three dimensions at once, each answered as if alone.
+          const dims = [...new Set([0, 1, 2].map(() => Math.floor(random() * DIMENSIONS.length)))];
+          dims.length = 1 + Math.floor(random() * dims.length);
           const inside = kept.filter((k) => k.at > from && k.at <= to);
-          const vals = inside.map((k) => k.post.values[d]).filter((v) => !Number.isNaN(v));
-          const w = await store.window(from, to, d);
+          const w = await store.window(from, to, dims);
           expect(w.stats.totalPosts).toBe(inside.length);
-          expect(w.stats.withDimension).toBe(vals.length);
           if (inside.length > 0) {
             expect(w.stats.minTimestamp).toBe(Math.min(...inside.map((k) => k.post.timestamp)));
             expect(w.stats.maxTimestamp).toBe(Math.max(...inside.map((k) => k.post.timestamp)));
+            expect(w.stats.newestArrival).toBe(Math.max(...inside.map((k) => k.at)));
+          } else {
+            expect(w.stats.newestArrival).toBeNull();
           }
-          for (const p of [50, 90, 99]) {
-            expect(percentileOf(w, p)).toBe(vals.length === 0 ? null : nearestRank(vals, p));
-          }
+          expect(w.fields).toHaveLength(dims.length);
+          dims.forEach((d, i) => {
+            const vals = inside.map((k) => k.post.values[d]).filter((v) => !Number.isNaN(v));
+            expect(w.fields[i].count).toBe(vals.length);
+            for (const p of [50, 90, 99]) {
+              expect(percentileOf(w.fields[i], p)).toBe(
+                vals.length === 0 ? null : nearestRank(vals, p),
+              );
+            }
+          });
         }
       },
     );
@@ -64,7 +74,7 @@ export function postStoreContract(
       await Promise.all(
         Array.from({ length: 500 }, (_, i) => store.add(randomPost(random, i + 1), 10_000 + i)),
       );
-      expect((await store.window(0, 20_000, 0)).stats).toMatchObject({
+      expect((await store.window(0, 20_000, [0])).stats).toMatchObject({
         totalPosts: 500,
         minTimestamp: 1,
         maxTimestamp: 500,
@@ -83,7 +93,7 @@ export function postStoreContract(
         postsRetained: 1,
         oldestRetainedArrival: 15_000,
       });
-      expect((await store.window(0, 20_000, 0)).stats.totalPosts).toBe(1);
+      expect((await store.window(0, 20_000, [0])).stats.totalPosts).toBe(1);
     });
 
     it('bounds memory: past maxPosts the oldest go first, counted', async () => {
@@ -93,14 +103,15 @@ export function postStoreContract(
       const u = await store.usage();
       expect(u.postsRetained).toBeLessThanOrEqual(10);
       expect(u.evictedForMemory).toBe(50 - u.postsRetained);
-      expect((await store.window(0, 50 * 250, 0)).stats.totalPosts).toBe(u.postsRetained);
+      expect((await store.window(0, 50 * 250, [0])).stats.totalPosts).toBe(u.postsRetained);
     });
 
     it('answers an empty window with zero posts and no percentiles', async () => {
       const store = await make(5000, 1e9);
-      const w = await store.window(0, 1000, 0);
-      expect(w.stats).toMatchObject({ totalPosts: 0, minTimestamp: null, withDimension: 0 });
-      expect(percentileOf(w, 50)).toBeNull();
+      const w = await store.window(0, 1000, [0]);
+      expect(w.stats).toMatchObject({ totalPosts: 0, minTimestamp: null, newestArrival: null });
+      expect(w.fields).toEqual([{ runs: [], count: 0 }]);
+      expect(percentileOf(w.fields[0], 50)).toBeNull();
     });
   });
 }

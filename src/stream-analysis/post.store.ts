@@ -2,27 +2,31 @@ import { nearestRankIndex } from '../common/percentile';
 import { Post } from './post';
 import { kthOfSortedRuns } from './select';
 
-export interface WindowStats {
+/** What a window holds, over every post in it whatever fields they carry. */
+export interface WindowTotals {
   totalPosts: number;
   minTimestamp: number | null;
   maxTimestamp: number | null;
-  /** Posts in the window that carry the dimension. */
-  withDimension: number;
-  /** Nearest-rank percentiles, null when no post carries the dimension. */
-  p50: number | null;
-  p90: number | null;
-  p99: number | null;
+  /** Arrival (epoch ms) of the newest post in the window; null when it is empty. */
+  newestArrival: number | null;
+}
+
+/** One engagement field's values in a window: sorted runs, `count` values in all. */
+export interface FieldRuns {
+  runs: Float64Array[];
+  count: number;
 }
 
 export interface WindowRuns {
-  runs: Float64Array[];
-  stats: Omit<WindowStats, 'p50' | 'p90' | 'p99'>;
+  stats: WindowTotals;
+  /** One per dimension asked for, in the order asked. */
+  fields: FieldRuns[];
 }
 
-/** Exact nearest-rank percentile `p` of a window's runs; null when they are empty. */
-export function percentileOf(w: WindowRuns, p: number): number | null {
-  const n = w.stats.withDimension;
-  return n === 0 ? null : kthOfSortedRuns(w.runs, n, nearestRankIndex(p, n) + 1);
+/** Exact nearest-rank percentile `p` of a field's runs; null when it has no value. */
+export function percentileOf(f: FieldRuns, p: number): number | null {
+  const n = f.count;
+  return n === 0 ? null : kthOfSortedRuns(f.runs, n, nearestRankIndex(p, n) + 1);
 }
 
 export interface PostStoreUsage {
@@ -54,10 +58,11 @@ export abstract class PostStore {
    */
   abstract add(post: Post, arrivalMs: number, eventId?: string): Promise<void>;
   /**
-   * Totals and sorted runs of one field for posts whose arrival lies in (fromMs, toMs].
-   * The runs may be shared with the store but are never modified afterwards.
+   * Totals, and sorted runs of each field in `dimensions`, for posts whose arrival lies in
+   * (fromMs, toMs]: one pass over the window however many fields are asked for. The runs
+   * may be shared with the store but are never modified afterwards.
    */
-  abstract window(fromMs: number, toMs: number, dimension: number): Promise<WindowRuns>;
+  abstract window(fromMs: number, toMs: number, dimensions: readonly number[]): Promise<WindowRuns>;
   abstract pruneOlderThan(beforeMs: number): Promise<number>;
   abstract usage(): Promise<PostStoreUsage>;
 

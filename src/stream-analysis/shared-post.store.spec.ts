@@ -56,16 +56,16 @@ describe('SharedPostStore on local files', () => {
       );
       clock.advance(100);
     }
-    const before = await store.window(0, clock.now(), 0);
+    const before = await store.window(0, clock.now(), [0]);
     await store.close();
     await first.close();
 
     // The second on the first's DATA_DIR (deleted after the test with the second).
     const second = await openLocal(5000, 1e6, clock, first.dataDir);
     expect(second.lastEventId()).toBe('ev-49');
-    const after = await second.window(0, clock.now(), 0);
+    const after = await second.window(0, clock.now(), [0]);
     expect(after.stats).toEqual(before.stats);
-    expect(after.runs.flatMap((r) => [...r]).sort((a, b) => a - b)).toEqual(
+    expect(after.fields[0].runs.flatMap((r) => [...r]).sort((a, b) => a - b)).toEqual(
       Array.from({ length: 50 }, (_, i) => i),
     );
   });

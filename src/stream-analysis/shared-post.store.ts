@@ -100,8 +100,8 @@ export class SharedPostStore extends PostStore {
     await this.send(op);
   }
 
-  window(fromMs: number, toMs: number, dimension: number): Promise<WindowRuns> {
-    return this.local.window(fromMs, toMs, dimension);
+  window(fromMs: number, toMs: number, dimensions: readonly number[]): Promise<WindowRuns> {
+    return this.local.window(fromMs, toMs, dimensions);
   }
 
   /** Local: every instance drops what is older than 24 h at its own pace; no answer changes. */

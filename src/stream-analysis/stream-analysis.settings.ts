@@ -25,6 +25,12 @@ export class StreamSettings {
   /** Longest wait `?mode=live` may ask for. */
   @Expose() @Transform(toInt) @IsInt() @Min(5000) @Max(86_400_000) STREAM_LIVE_LIMIT_MS = 300_000;
 
+  /**
+   * Live waits this process runs at once (the seed's "global concurrency cap" on realtime
+   * requests); past it 503 with Retry-After. Each holds a socket and a timer.
+   */
+  @Expose() @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000) STREAM_MAX_LIVE_WAITS = 1000;
+
   /** Reconnect when no byte arrives for this long (comments count). */
   @Expose() @Transform(toInt) @IsInt() @Min(100) @Max(3_600_000) STREAM_IDLE_TIMEOUT_MS = 30_000;
 

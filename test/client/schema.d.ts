@@ -33,7 +33,7 @@ export interface paths {
         };
         /**
          * Engagement percentiles over a window of the post stream
-         * @description Durations up to STREAM_LIVE_MAX_MS (60 s) wait that long and describe the posts that arrive during the wait; longer ones answer at once about the posts that arrived in the last `duration`. `mode` forces either. Percentiles are exact nearest-rank over the posts that carry the dimension (null if none does); totals and timestamps are over all posts in the window. Keys: `total_posts`, `minimum_timestamp`, `maximum_timestamp`, `<dimension>_p50`, `<dimension>_p90`, `<dimension>_p99`.
+         * @description Durations up to STREAM_LIVE_MAX_MS (60 s) wait that long and describe the posts that arrive during the wait; longer ones answer at once about the posts that arrived in the last `duration`. `mode` forces either; past STREAM_MAX_LIVE_WAITS waits at once, 503. Percentiles are exact nearest-rank over the posts that carry the dimension; totals and timestamps are over all posts in the window. Keys: `total_posts`, `minimum_timestamp`, `maximum_timestamp`, and per dimension `<dimension>_p50`, `<dimension>_p90`, `<dimension>_p99` (or `<dimension>_p<value>` for each of `percentiles`), always integers.
          */
         get: operations["Analysis_analyse"];
         put?: never;
@@ -444,6 +444,10 @@ export interface components {
             lastEventAt: string | null;
             /** @description This instance holds the upstream connection: always in memory mode (when enabled); in redis mode, the one instance elected through the Redis lock. */
             leader: boolean;
+            /** @description Live `/analysis` waits running on this instance. */
+            liveWaits: number;
+            /** @description Live waits refused with 503 at STREAM_MAX_LIVE_WAITS since start. */
+            liveWaitsRefused: number;
             /** @description Arrival of the oldest post kept. */
             oldestRetainedArrival: string | null;
             /** @description Events skipped: not JSON, bad shape, oversized. */
@@ -489,8 +493,6 @@ export interface components {
              */
             windowSeconds: number;
         };
-        /** @enum {string} */
-        Dimension: "likes" | "comments" | "favorites" | "retweets" | "shares" | "plays" | "views" | "saves" | "repins" | "dislikes";
         ErrorResponseDto: {
             /**
              * @description HTTP reason phrase.
@@ -703,6 +705,11 @@ export interface components {
         RocketStateDto: {
             /** @description Received early, waiting for a gap. */
             bufferedMessages: number;
+            /**
+             * @description The seed's name for `launchedAt`: messageTime of RocketLaunched, as sent; absent until launched.
+             * @example 2022-02-02T19:39:05.86337+01:00
+             */
+            createdAt?: string;
             /** @description True once RocketExploded was applied. */
             exploded: boolean;
             /**
@@ -713,15 +720,15 @@ export interface components {
             /** @description Applied in order up to here. */
             lastMessageNumber: number;
             /**
-             * @description messageTime of RocketLaunched, as sent.
+             * @description messageTime of RocketLaunched, as sent; absent until launched.
              * @example 2022-02-02T19:39:05.86337+01:00
              */
-            launchedAt: string | null;
+            launchedAt?: string;
             /**
-             * @description The launch mission, or the last RocketMissionChanged; null until launched.
+             * @description The launch mission, or the last RocketMissionChanged; absent until launched.
              * @example ARTEMIS
              */
-            mission: string | null;
+            mission?: string;
             /**
              * @description Only once exploded.
              * @example PRESSURE_VESSEL_FAILURE
@@ -735,15 +742,15 @@ export interface components {
             /** @description `pending`: messages are buffered but message 1 has not arrived; `exploded`: final; `active` otherwise. */
             status: components["schemas"]["RocketStatus"];
             /**
-             * @description null until launched.
+             * @description From RocketLaunched; absent until launched.
              * @example Falcon-9
              */
-            type: string | null;
+            type?: string;
             /**
-             * @description messageTime of the last applied message, as sent; null while pending.
+             * @description messageTime of the last applied message, as sent; absent while pending.
              * @example 2022-02-02T19:40:11.2+01:00
              */
-            updatedAt: string | null;
+            updatedAt?: string;
         };
         /**
          * @description `pending`: messages are buffered but message 1 has not arrived; `exploded`: final; `active` otherwise.
@@ -757,10 +764,10 @@ export interface components {
              */
             id: string;
             /**
-             * @description The launch mission, or the last RocketMissionChanged; null until launched.
+             * @description The launch mission, or the last RocketMissionChanged; absent until launched.
              * @example ARTEMIS
              */
-            mission: string | null;
+            mission?: string;
             /**
              * @description Launch speed plus increases minus decreases, never below 0.
              * @example 3500
@@ -769,15 +776,15 @@ export interface components {
             /** @description `pending`: messages are buffered but message 1 has not arrived; `exploded`: final; `active` otherwise. */
             status: components["schemas"]["RocketStatus"];
             /**
-             * @description null until launched.
+             * @description From RocketLaunched; absent until launched.
              * @example Falcon-9
              */
-            type: string | null;
+            type?: string;
             /**
-             * @description messageTime of the last applied message, as sent; null while pending.
+             * @description messageTime of the last applied message, as sent; absent while pending.
              * @example 2022-02-02T19:40:11.2+01:00
              */
-            updatedAt: string | null;
+            updatedAt?: string;
         };
         RouteMetricsDto: {
             /** @example GET */
@@ -883,8 +890,10 @@ export interface operations {
             query: {
                 /** @description Go duration syntax, 5s to 24h: `5s`, `10m`, `1h30m`, `1.5h`, `300ms`. Up to STREAM_LIVE_MAX_MS (60 s) the request waits this long (live); longer ones answer at once. */
                 duration: string;
-                /** @description The engagement field. */
-                dimension: components["schemas"]["Dimension"];
+                /** @description The engagement field: likes, comments, favorites, retweets, shares, plays, views, saves, repins, dislikes; or several, comma-separated (`likes,comments`): each one's keys in one answer, from one pass over the window. */
+                dimension: string;
+                /** @description Percentiles to give instead of 50, 90 and 99, comma-separated, each 0 < p ≤ 100, at most 20 (the rules of `GET /metrics/{id}`); keyed `<dimension>_p<value>`, e.g. `likes_p99.9`. */
+                percentiles?: string;
                 /** @description `live` waits `duration` (at most STREAM_LIVE_LIMIT_MS); `history` answers at once. */
                 mode?: components["schemas"]["AnalysisMode"];
             };
@@ -897,6 +906,8 @@ export interface operations {
             /** @description The window, e.g. {"total_posts": 3, "minimum_timestamp": 1695204160, …, "likes_p99": 4738}. */
             200: {
                 headers: {
+                    /** @description Whole seconds from the arrival of the newest post in the window to this answer (the seed's staleness header). */
+                    "X-Data-Age"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -905,11 +916,11 @@ export interface operations {
                         minimum_timestamp: number;
                         total_posts: number;
                     } & {
-                        [key: string]: number | null;
+                        [key: string]: number;
                     };
                 };
             };
-            /** @description Missing or invalid duration, dimension or mode. */
+            /** @description Missing or invalid duration, dimension, percentiles or mode. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -944,7 +955,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description No post in the window. */
+            /** @description No post in the window, or none of them carries a dimension asked for. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -953,7 +964,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "error": "Not Found",
-                     *       "message": "No post arrived in the last 10m",
+                     *       "message": "no data available for requested dimension and duration: 3 posts arrived in the last 10m, none carrying views",
                      *       "statusCode": 404
                      *     }
                      */
@@ -973,6 +984,22 @@ export interface operations {
                      *       "error": "Too Many Requests",
                      *       "message": "Too many requests: RATE_LIMIT_PER_MINUTE allows 100 a minute per client; retry after the Retry-After seconds",
                      *       "statusCode": 429
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description A live wait past STREAM_MAX_LIVE_WAITS; retry after Retry-After seconds (when the soonest running wait ends). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Service Unavailable",
+                     *       "message": "1000 live waits are running (STREAM_MAX_LIVE_WAITS); retry in 12s, or ask for a duration over the live threshold (answered at once from history)",
+                     *       "statusCode": 503
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponseDto"];
@@ -2098,7 +2125,7 @@ export interface operations {
                      * @example {
                      *       "error": "Bad Request",
                      *       "message": [
-                     *         "percentiles must be a comma-separated list of at most 10 numbers, each greater than 0 and at most 100"
+                     *         "percentiles must be a comma-separated list of at most 20 numbers, each greater than 0 and at most 100"
                      *       ],
                      *       "statusCode": 400
                      *     }
@@ -2177,7 +2204,7 @@ export interface operations {
                      * @example {
                      *       "error": "Bad Request",
                      *       "message": [
-                     *         "percentiles must be a comma-separated list of at most 10 numbers, each greater than 0 and at most 100"
+                     *         "percentiles must be a comma-separated list of at most 20 numbers, each greater than 0 and at most 100"
                      *       ],
                      *       "statusCode": 400
                      *     }
@@ -2897,9 +2924,9 @@ export interface operations {
     Rockets_list: {
         parameters: {
             query?: {
-                /** @description The field to sort by; ties break by id, missing values last. */
+                /** @description The field to sort by; ties break by id, missing values last. Matched in any case, as the seed does (`SPEED`, `updatedat`); other values are refused (the seed sorts by id). */
                 sort?: "id" | "type" | "speed" | "mission" | "status" | "updatedAt";
-                /** @description The sort order. */
+                /** @description The sort order, in any case (`DESC`, `Desc`). */
                 order?: "asc" | "desc";
                 /** @description At most this many rockets, and a `Link: <…>; rel="next"` header (and `Beacon-Next-Cursor`) while more follow. Without it: every rocket, as the seed answers. */
                 limit?: number;
@@ -2935,7 +2962,7 @@ export interface operations {
                      * @example {
                      *       "error": "Bad Request",
                      *       "message": [
-                     *         "sort must be one of the following values: id, type, speed, mission, status, updatedAt"
+                     *         "sort must be one of the following values: id, type, speed, mission, status, updatedAt (any case)"
                      *       ],
                      *       "statusCode": 400
                      *     }

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
 import {
   ROCKET_STATUSES,
@@ -8,21 +8,25 @@ import {
   SORT_ORDERS,
   SortField,
   SortOrder,
+  canonicalSpelling,
 } from '../rocket';
 import { RocketState } from '../rocket-channel';
 
-/** `reason` is left out until the rocket explodes. */
-export class RocketStateDto implements Omit<RocketState, 'reason'> {
+/**
+ * The seed's `models.RocketState` types every field as a string, integer or boolean, never
+ * null: what a rocket does not have yet is left out (`type`, `mission`, `launchedAt` and
+ * `createdAt` until a RocketLaunched is applied, `updatedAt` until message 1 is, `reason`
+ * until it explodes).
+ */
+export class RocketStateDto {
   @ApiProperty({ description: 'The channel.', example: '193270a9-c9cf-404a-8f83-838e71d9ae67' })
   id!: string;
 
-  @ApiProperty({
-    type: String,
-    nullable: true,
+  @ApiPropertyOptional({
     example: 'Falcon-9',
-    description: 'null until launched.',
+    description: 'From RocketLaunched; absent until launched.',
   })
-  type!: string | null;
+  type?: string;
 
   @ApiProperty({
     type: 'integer',
@@ -32,13 +36,11 @@ export class RocketStateDto implements Omit<RocketState, 'reason'> {
   })
   speed!: number;
 
-  @ApiProperty({
-    type: String,
-    nullable: true,
+  @ApiPropertyOptional({
     example: 'ARTEMIS',
-    description: 'The launch mission, or the last RocketMissionChanged; null until launched.',
+    description: 'The launch mission, or the last RocketMissionChanged; absent until launched.',
   })
-  mission!: string | null;
+  mission?: string;
 
   @ApiProperty({
     enum: ROCKET_STATUSES,
@@ -55,27 +57,49 @@ export class RocketStateDto implements Omit<RocketState, 'reason'> {
   @ApiPropertyOptional({ example: 'PRESSURE_VESSEL_FAILURE', description: 'Only once exploded.' })
   reason?: string;
 
-  @ApiProperty({
-    type: String,
-    nullable: true,
-    description: 'messageTime of RocketLaunched, as sent.',
+  @ApiPropertyOptional({
+    description:
+      "The seed's name for `launchedAt`: messageTime of RocketLaunched, as sent; absent " +
+      'until launched.',
     example: '2022-02-02T19:39:05.86337+01:00',
   })
-  launchedAt!: string | null;
+  createdAt?: string;
 
-  @ApiProperty({
-    type: String,
-    nullable: true,
-    description: 'messageTime of the last applied message, as sent; null while pending.',
+  @ApiPropertyOptional({
+    description: 'messageTime of RocketLaunched, as sent; absent until launched.',
+    example: '2022-02-02T19:39:05.86337+01:00',
+  })
+  launchedAt?: string;
+
+  @ApiPropertyOptional({
+    description: 'messageTime of the last applied message, as sent; absent while pending.',
     example: '2022-02-02T19:40:11.2+01:00',
   })
-  updatedAt!: string | null;
+  updatedAt?: string;
 
   @ApiProperty({ type: 'integer', minimum: 0, description: 'Applied in order up to here.' })
   lastMessageNumber!: number;
 
   @ApiProperty({ type: 'integer', minimum: 0, description: 'Received early, waiting for a gap.' })
   bufferedMessages!: number;
+}
+
+/** A rocket as `GET /rockets/{id}` shows it: no nulls, `createdAt` beside `launchedAt`. */
+export function toRocketStateDto(s: RocketState): RocketStateDto {
+  const dto: RocketStateDto = {
+    id: s.id,
+    speed: s.speed,
+    status: s.status,
+    exploded: s.exploded,
+    lastMessageNumber: s.lastMessageNumber,
+    bufferedMessages: s.bufferedMessages,
+  };
+  if (s.type !== null) dto.type = s.type;
+  if (s.mission !== null) dto.mission = s.mission;
+  if (s.reason !== null) dto.reason = s.reason;
+  if (s.launchedAt !== null) dto.createdAt = dto.launchedAt = s.launchedAt;
+  if (s.updatedAt !== null) dto.updatedAt = s.updatedAt;
+  return dto;
 }
 
 export class RocketSummaryDto extends PickType(RocketStateDto, [
@@ -94,15 +118,27 @@ export class ListRocketsQueryDto {
   @ApiPropertyOptional({
     enum: SORT_FIELDS,
     default: 'id',
-    description: 'The field to sort by; ties break by id, missing values last.',
+    description:
+      'The field to sort by; ties break by id, missing values last. Matched in any case, as ' +
+      'the seed does (`SPEED`, `updatedat`); other values are refused (the seed sorts by id).',
   })
   @IsOptional()
-  @IsIn(SORT_FIELDS)
+  @Transform(({ value }) => canonicalSpelling(value))
+  @IsIn(SORT_FIELDS, {
+    message: `sort must be one of the following values: ${SORT_FIELDS.join(', ')} (any case)`,
+  })
   sort?: SortField;
 
-  @ApiPropertyOptional({ enum: SORT_ORDERS, default: 'asc', description: 'The sort order.' })
+  @ApiPropertyOptional({
+    enum: SORT_ORDERS,
+    default: 'asc',
+    description: 'The sort order, in any case (`DESC`, `Desc`).',
+  })
   @IsOptional()
-  @IsIn(SORT_ORDERS)
+  @Transform(({ value }) => canonicalSpelling(value))
+  @IsIn(SORT_ORDERS, {
+    message: `order must be one of the following values: ${SORT_ORDERS.join(', ')} (any case)`,
+  })
   order?: SortOrder;
 
   @ApiPropertyOptional({

@@ -1,5 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
 import {
+  ArrayNotEmpty,
+  IsArray,
   IsIn,
   IsOptional,
   ValidationArguments,
@@ -10,6 +13,20 @@ import {
 import { MAX_DURATION_MS, MIN_DURATION_MS, parseGoDuration } from '../duration';
 import { ANALYSIS_MODES, AnalysisMode } from '../analysis.service';
 import { DIMENSIONS, Dimension } from '../post';
+import {
+  MAX_EXTRA_PERCENTILES,
+  PERCENTILES_MESSAGE,
+  parsePercentiles,
+} from '../../latency/percentiles.pipe';
+
+const DIMENSION_MESSAGE = `dimension must be one of: ${DIMENSIONS.join(', ')}, or several of them comma-separated`;
+const ONE_DIMENSION = `(${DIMENSIONS.join('|')})`;
+
+/** `likes,comments` (or a repeated parameter) → ['likes', 'comments'], each once. */
+function dimensionList({ value }: { value: unknown }): unknown {
+  const text = Array.isArray(value) ? value.join(',') : value;
+  return typeof text === 'string' ? [...new Set(text.split(','))] : text;
+}
 
 /** Go's duration syntax, 5s to 24h; the message says which rule failed. */
 @ValidatorConstraint({ name: 'goDuration' })
@@ -47,9 +64,37 @@ export class AnalysisQueryDto {
   @Validate(GoDurationConstraint)
   duration!: string;
 
-  @ApiProperty({ enum: DIMENSIONS, enumName: 'Dimension', description: 'The engagement field.' })
-  @IsIn(DIMENSIONS, { message: `dimension must be one of: ${DIMENSIONS.join(', ')}` })
-  dimension!: Dimension;
+  @ApiProperty({
+    type: 'string',
+    isArray: false,
+    description:
+      `The engagement field: ${DIMENSIONS.join(', ')}; or several, comma-separated ` +
+      "(`likes,comments`): each one's keys in one answer, from one pass over the window.",
+    example: 'likes',
+    pattern: `^${ONE_DIMENSION}(,${ONE_DIMENSION})*$`,
+  })
+  @Transform(dimensionList)
+  @IsArray({ message: DIMENSION_MESSAGE })
+  @ArrayNotEmpty({ message: DIMENSION_MESSAGE })
+  @IsIn(DIMENSIONS, { each: true, message: DIMENSION_MESSAGE })
+  dimension!: Dimension[];
+
+  @ApiPropertyOptional({
+    type: 'string',
+    isArray: false,
+    description:
+      'Percentiles to give instead of 50, 90 and 99, comma-separated, each 0 < p ≤ 100, at ' +
+      `most ${MAX_EXTRA_PERCENTILES} (the rules of \`GET /metrics/{id}\`); keyed ` +
+      '`<dimension>_p<value>`, e.g. `likes_p99.9`.',
+    example: '50,95,99.9',
+  })
+  @IsOptional()
+  // An invalid list stays a string, for IsArray to refuse (null would pass IsOptional).
+  @Transform(({ value }) =>
+    value === undefined ? undefined : (parsePercentiles(value) ?? String(value)),
+  )
+  @IsArray({ message: PERCENTILES_MESSAGE })
+  percentiles?: number[];
 
   @ApiPropertyOptional({
     enum: ANALYSIS_MODES,

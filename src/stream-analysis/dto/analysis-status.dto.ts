@@ -51,4 +51,11 @@ export class AnalysisStatusDto {
   evictedForMemory!: number;
   @ApiProperty({ type: 'integer', description: 'Memory the kept posts take, in bytes.' })
   bytes!: number;
+  @ApiProperty({ type: 'integer', description: 'Live `/analysis` waits running on this instance.' })
+  liveWaits!: number;
+  @ApiProperty({
+    type: 'integer',
+    description: 'Live waits refused with 503 at STREAM_MAX_LIVE_WAITS since start.',
+  })
+  liveWaitsRefused!: number;
 }
