@@ -40,6 +40,8 @@ async function open(browser: Browser, url: string): Promise<{ page: Page; errors
   it('shows a metric, a rocket and a UDP record sent after it loaded, with no console error', async () => {
     const { page, errors } = await open(browser, `${t.baseUrl}/`);
     await page.locator('#health.ok').waitFor();
+    // The live feed shows what arrives once it is open: the record below is sent after.
+    await page.locator('body[data-live="open"]').waitFor();
 
     await t.client.POST('/metrics/{id}/latencies', {
       params: { path: { id: 'dash-metric' } },

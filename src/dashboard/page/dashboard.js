@@ -302,13 +302,18 @@
       key ? ['beacon', `beacon-key.${base64url(key)}`] : [],
     );
     let opened = false;
-    ws.onopen = () => (opened = true);
+    // On the page too (body[data-live]): a record sent before the feed opened is not shown.
+    ws.onopen = () => {
+      opened = true;
+      document.body.dataset.live = 'open';
+    };
     ws.onmessage = (e) => {
       const msg = JSON.parse(e.data);
       if (msg.type === 'dropped') dropped = msg.total;
       else onRecord(msg);
     };
     ws.onclose = () => {
+      document.body.dataset.live = 'closed';
       // Refused before it opened while keys are on: ask for one rather than retry for ever.
       if (!opened && document.body.dataset.keys === 'on')
         return askForKey('The live feed (/ws) needs an API key.');
