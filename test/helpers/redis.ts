@@ -67,24 +67,20 @@ export async function privateRedis(options: { replicaOf?: number } = {}) {
     child = spawnRedisServer(port, dir, { appendOnly: true, args });
     await eventually(() => answers('127.0.0.1', port));
   };
-  const stop = async () => {
+  /** Ends the server with `sig` and waits for it to exit. */
+  const end = async (sig: 'SIGTERM' | 'SIGKILL') => {
     const c = child;
     child = null;
     if (!c || c.exitCode !== null) return;
-    c.kill('SIGTERM');
+    c.kill(sig);
     await new Promise((r) => c.once('exit', r));
   };
+  const stop = () => end('SIGTERM');
+  /** kill -9: a Redis that dies at once, mid-write. */
+  const kill = () => end('SIGKILL');
   /** SIGSTOP / SIGCONT: a Redis that hangs (keeps its connections, answers nothing). */
   const signal = (sig: 'SIGSTOP' | 'SIGCONT') => child?.kill(sig);
   await start();
-  /** kill -9: a Redis that dies at once, mid-write. */
-  const kill = async () => {
-    const c = child;
-    child = null;
-    if (!c || c.exitCode !== null) return;
-    c.kill('SIGKILL');
-    await new Promise((r) => c.once('exit', r));
-  };
   return {
     url,
     port,
