@@ -30,6 +30,7 @@ import { sharedWs } from './scenarios/shared-ws';
 import { statsd } from './scenarios/statsd';
 import { streamHistory } from './scenarios/stream-history';
 import { streamIngest } from './scenarios/stream-ingest';
+import { tracing } from './scenarios/tracing';
 import { udp } from './scenarios/udp';
 import { ws } from './scenarios/ws';
 
@@ -46,6 +47,7 @@ export const SCENARIOS: readonly Scenario[] = [
   durableRestart,
   durablePosts,
   prometheus,
+  tracing,
   hardening,
   read,
   batch,

@@ -18,6 +18,7 @@ import { RequestCounterModule } from './request-counter/request-counter.module';
 import { RocketsModule } from './rockets/rockets.module';
 import { SharedStateModule } from './shared-state/shared-state.module';
 import { StreamAnalysisModule } from './stream-analysis/stream-analysis.module';
+import { TelemetryModule } from './telemetry/telemetry.module';
 
 @Module({})
 export class AppModule {
@@ -29,6 +30,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
+        TelemetryModule,
         BeaconConfigModule.forRoot(env),
         LoggerModule.forRootAsync({
           inject: [CoreSettings, HttpSettings],

@@ -6,6 +6,7 @@ import { RequestCounterSettings } from '../request-counter/request-counter.setti
 import { RocketsSettings } from '../rockets/rockets.settings';
 import { StateSettings } from '../shared-state/state.settings';
 import { StreamSettings } from '../stream-analysis/stream-analysis.settings';
+import { TelemetrySettings } from '../telemetry/telemetry.settings';
 import { CoreSettings } from './core.settings';
 import { LoadedSettings, SettingsClass, validateGroups } from './settings';
 
@@ -23,6 +24,7 @@ export const SETTINGS_GROUPS: readonly SettingsClass[] = [
   StreamSettings,
   ApiMetricsSettings,
   PrometheusSettings,
+  TelemetrySettings,
 ];
 
 /** Turns raw variables into every validated group, or throws one line naming each bad variable. */

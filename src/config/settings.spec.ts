@@ -4,6 +4,7 @@ import { ApiMetricsSettings } from '../api-metrics/api-metrics.settings';
 import { HttpSettings } from '../http/http.settings';
 import { LatencySettings } from '../latency/latency.settings';
 import { RequestCounterSettings } from '../request-counter/request-counter.settings';
+import { TelemetrySettings } from '../telemetry/telemetry.settings';
 import { CoreSettings } from './core.settings';
 import { SETTINGS_GROUPS, loadSettings, settingsOf } from './load-settings';
 import { InvalidConfigurationError, variablesOf } from './settings';
@@ -109,6 +110,36 @@ describe('loadSettings', () => {
       'http://127.0.0.1:3000',
     ]);
     expect(() => loadSettings({ METRICS_UPSTREAM: 'host:70000' })).toThrow('METRICS_UPSTREAM');
+  });
+
+  it('turns tracing on only with an OTLP endpoint, and takes only an http(s) URL for one', () => {
+    expect(settingsOf(TelemetrySettings)).toMatchObject({
+      tracing: false,
+      OTEL_SERVICE_NAME: 'beacon',
+    });
+    for (const url of [
+      'http://127.0.0.1:4318',
+      'https://otel_collector:4318/',
+      'http://[::1]:4318',
+    ]) {
+      expect(settingsOf(TelemetrySettings, { OTEL_EXPORTER_OTLP_ENDPOINT: url }).tracing).toBe(
+        true,
+      );
+    }
+    expect(
+      settingsOf(TelemetrySettings, {
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://127.0.0.1:4318/v1/traces',
+      }).tracing,
+    ).toBe(true);
+    for (const [name, value] of [
+      ['OTEL_EXPORTER_OTLP_ENDPOINT', '127.0.0.1:4318'],
+      ['OTEL_EXPORTER_OTLP_ENDPOINT', 'grpc://collector:4317'],
+      ['OTEL_EXPORTER_OTLP_ENDPOINT', 'not a url'],
+      ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'http://'],
+      ['OTEL_SERVICE_NAME', ''],
+    ]) {
+      expect(() => loadSettings({ [name]: value })).toThrow(name);
+    }
   });
 
   it('does not read derived settings from the environment', () => {
