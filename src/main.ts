@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import pino from 'pino';
 import { AppModule } from './app.module';
 import { runPrimary } from './cluster';
-import { configureApp, listen } from './app.setup';
+import { configureApp, listen } from './http/http-edge';
 import { BeaconNestLogger } from './common/nest-logger';
 import { ShutdownReport } from './common/shutdown-report';
 import { CoreSettings } from './config/core.settings';

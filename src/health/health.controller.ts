@@ -16,7 +16,7 @@ import {
   HealthIndicatorService,
 } from '@nestjs/terminus';
 import type { Request, Response } from 'express';
-import { ApiKeys } from '../common/api-keys';
+import { ApiKeys } from '../http/api-keys';
 import { HealthIndicator } from '../common/health';
 
 export const HEALTH_INDICATORS = Symbol('HEALTH_INDICATORS');

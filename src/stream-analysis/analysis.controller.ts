@@ -7,7 +7,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { ApiKeys } from '../common/api-keys';
+import { ApiKeys } from '../http/api-keys';
 import { errorResponse } from '../common/error-response.dto';
 import { shown } from '../common/health';
 import { AnalysisService } from './analysis.service';

@@ -5,7 +5,7 @@ import type { Server } from 'node:http';
 import { rmSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
 import { AppModule } from '../../src/app.module';
-import { configureApp, listen } from '../../src/app.setup';
+import { configureApp, listen } from '../../src/http/http-edge';
 import { Clock } from '../../src/common/clock';
 import { BeaconClient, beaconClient } from '../client/beacon-client';
 import { ISOLATED_ENV } from './isolated-env';

@@ -8,7 +8,7 @@ import {
   InvalidArgumentError,
   PayloadTooLargeError,
   UnauthorizedError,
-} from './domain-errors';
+} from '../common/domain-errors';
 
 type Middleware = (req: Request, res: Response, next: NextFunction) => void;
 

@@ -9,12 +9,12 @@ import {
   parsesJsonBody,
   requestGate,
   securityHeaders,
-} from './common/http-input';
-import { ApiKeys } from './common/api-keys';
-import { BeaconNestLogger } from './common/nest-logger';
-import { CheckedWsAdapter, originAllowed } from './common/ws-adapter';
-import { HttpSettings } from './http/http.settings';
-import { buildOpenApiDocument } from './openapi/openapi-document';
+} from './request-gate';
+import { ApiKeys } from './api-keys';
+import { BeaconNestLogger } from '../common/nest-logger';
+import { CheckedWsAdapter, originAllowed } from './ws-adapter';
+import { HttpSettings } from './http.settings';
+import { buildOpenApiDocument } from '../openapi/openapi-document';
 
 /**
  * What an app needs beyond its module graph, shared by main.ts, the spec generator and

@@ -17,7 +17,7 @@ import {
   PayloadTooLargeError,
   UnauthorizedError,
   UnavailableError,
-} from './domain-errors';
+} from '../common/domain-errors';
 
 interface ErrorBody {
   statusCode: number;
