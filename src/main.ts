@@ -8,7 +8,8 @@ import { performance } from 'node:perf_hooks';
 import pino from 'pino';
 import { AppModule } from './app.module';
 import { runPrimary } from './cluster';
-import { configureApp, listen } from './http/http-edge';
+import { adapterName, configureApp, httpAdapter, listen } from './http/http-edge';
+import { HttpSettings } from './http/http.settings';
 import { BeaconNestLogger } from './common/nest-logger';
 import { ShutdownReport } from './common/shutdown-report';
 import { CoreSettings } from './config/core.settings';
@@ -45,7 +46,7 @@ async function main(): Promise<void> {
   }
   let app: INestApplication;
   try {
-    app = await NestFactory.create(AppModule.forRoot(), {
+    app = await NestFactory.create(AppModule.forRoot(), httpAdapter(settings.get(HttpSettings)), {
       logger: new BeaconNestLogger(new Logger(new PinoLogger({ pinoHttp: { logger: root } }), {})),
       abortOnError: false,
     });
@@ -60,7 +61,9 @@ async function main(): Promise<void> {
   }
   // The bound port, not the configured one: PORT=0 picks a free port (tests use this).
   const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
-  root.info(`Beacon listening on http://${core.HOST}:${port} (Swagger UI at /swagger)`);
+  root.info(
+    `Beacon listening on http://${core.HOST}:${port} (${adapterName(app)}; Swagger UI at /swagger)`,
+  );
   // A cluster worker tells its primary, which says when every worker serves.
   if (cluster.isWorker) process.send?.({ beacon: 'listening', port });
 

@@ -6,7 +6,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { EdgeRequest as Request } from '../http/edge-types';
 import { ApiKeys } from '../http/api-keys';
 import { errorResponse } from '../common/error-response.dto';
 import { shown } from '../common/health';
