@@ -237,3 +237,57 @@ describe('the request gate on both adapters (e2e)', () => {
     if (status === 413) expect(fastify.headers.connection).toBe('close');
   });
 });
+
+describe('CORS on both adapters (e2e)', () => {
+  const apps: Record<string, TestApp> = {};
+  beforeAll(async () => {
+    for (const adapter of ['express', 'fastify']) {
+      apps[adapter] = await startTestApp({
+        HTTP_ADAPTER: adapter,
+        CORS_ORIGINS: 'https://dash.example',
+      });
+    }
+  });
+  afterAll(async () => {
+    for (const t of Object.values(apps)) await t.close();
+  });
+
+  const CORS: [string, Sent, number][] = [
+    [
+      'a preflight from an allowed origin',
+      {
+        method: 'OPTIONS',
+        path: '/metrics/c/latency',
+        headers: {
+          origin: 'https://dash.example',
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type',
+        },
+      },
+      204,
+    ],
+    [
+      'a read from an allowed origin',
+      { method: 'GET', path: '/health/live', headers: { origin: 'https://dash.example' } },
+      200,
+    ],
+    [
+      'a read from another origin',
+      { method: 'GET', path: '/health/live', headers: { origin: 'https://evil.example' } },
+      200,
+    ],
+    ['an OPTIONS that is not a preflight', { method: 'OPTIONS', path: '/health/live' }, 204],
+  ];
+
+  it.each(CORS)('%s: the same CORS answer on express and fastify', async (_name, sent, status) => {
+    const cors = (a: Answer) => ({
+      status: a.status,
+      ...Object.fromEntries(
+        Object.entries(a.headers).filter(([h]) => h.startsWith('access-control-')),
+      ),
+    });
+    const express = cors(await send(apps.express.baseUrl, sent));
+    expect(express.status).toBe(status);
+    expect(cors(await send(apps.fastify.baseUrl, sent))).toEqual(express);
+  });
+});

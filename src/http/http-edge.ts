@@ -69,7 +69,13 @@ export function configureApp(app: INestApplication): void {
   const origins = http.corsOrigins;
   // Off unless configured: the dashboard on another origin is a deliberate opt-in.
   if (origins.length > 0) {
-    app.enableCors({ origin: origins.includes('*') ? true : origins });
+    // The `cors` package's defaults, spelled out: @fastify/cors's differ (GET,HEAD,POST
+    // only, and a 400 for an OPTIONS that is not a full preflight).
+    app.enableCors({
+      origin: origins.includes('*') ? true : origins,
+      methods: 'GET,HEAD,PUT,PATCH,POST,DELETE',
+      ...(adapterName(app) === 'fastify' ? { strictPreflight: false } : {}),
+    });
   }
   SwaggerModule.setup('swagger', app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: 'swagger-json',
