@@ -129,6 +129,16 @@ const TABLE: [string, Sent, number][] = [
     400,
   ],
   [
+    'body that does not decode as br',
+    {
+      method: 'POST',
+      path: '/metrics/p/latency',
+      headers: { ...withKey, 'content-encoding': 'br' },
+      body: '{}',
+    },
+    400,
+  ],
+  [
     'gzip body that decodes',
     {
       method: 'POST',

@@ -62,7 +62,10 @@ export function expressBodyError(e: unknown, encoding: string): BodyErrorAnswer 
   if (!isBodyParserError(e)) return null;
   if (e.type === 'entity.too.large') return { kind: 'too-large' };
   if (e.type === 'encoding.unsupported') return { kind: 'unsupported-encoding', encoding };
-  if (e.code?.startsWith('Z_')) return { kind: 'undecodable', encoding };
+  // The decoder's own error, passed on with its code (zlib's Z_*, brotli's ERR_*).
+  if (e.status === 400 && typeof e.code === 'string' && encoding !== 'identity') {
+    return { kind: 'undecodable', encoding };
+  }
   if (e.status >= 400 && e.status < 500)
     return { kind: 'client', status: e.status, message: e.message };
   return null;

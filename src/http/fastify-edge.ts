@@ -57,7 +57,9 @@ function translated(err: unknown, request: FastifyRequest): unknown {
   if (typeof code !== 'string') return err;
   const encoding = String(request.headers['content-encoding'] ?? 'identity');
   if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new BodyRefusal({ kind: 'too-large' });
-  if (code.startsWith('Z_')) return new BodyRefusal({ kind: 'undecodable', encoding });
+  if ((err as { undecodable?: boolean }).undecodable === true) {
+    return new BodyRefusal({ kind: 'undecodable', encoding });
+  }
   return err;
 }
 
@@ -169,6 +171,8 @@ function decode(req: IncomingMessage, payload: Readable): Readable | Error {
     return new BodyRefusal({ kind: 'unsupported-encoding', encoding });
   }
   const decoder = make() as Transform & { receivedEncodedLength?: number };
+  // Marked before fastify sees it: zlib's codes are Z_*, brotli's ERR_*.
+  decoder.once('error', (err) => Object.assign(err, { undecodable: true }));
   let sent = 0;
   payload.on('data', (chunk: Buffer) => (decoder.receivedEncodedLength = sent += chunk.length));
   payload.pipe(decoder);
