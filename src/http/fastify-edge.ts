@@ -33,13 +33,13 @@ export function fastifyAdapter(http: HttpSettings): FastifyAdapter {
   return adapter;
 }
 
+type ErrorHandler = (err: unknown, req: unknown, reply: unknown) => unknown;
+
 /**
  * Nest's fastify adapter, with fastify's own body errors turned into the edge's answers
  * before Nest's error handler sees them (it would make them HttpExceptions with fastify's
  * wording), and the gate kept for the router's errors.
  */
-type ErrorHandler = (err: unknown, req: unknown, reply: unknown) => unknown;
-
 class BeaconFastifyAdapter extends FastifyAdapter {
   gate: RequestGate | null = null;
   /** Nest's error handler (the global filter), for errors raised outside any route. */
@@ -53,17 +53,16 @@ class BeaconFastifyAdapter extends FastifyAdapter {
 }
 
 function translated(err: unknown, request: FastifyRequest): unknown {
-  const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code !== 'string') return err;
-  const encoding = String(request.headers['content-encoding'] ?? 'identity');
-  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new BodyRefusal({ kind: 'too-large' });
-  if ((err as { undecodable?: boolean }).undecodable === true) {
+  const e = err as { code?: unknown; undecodable?: boolean } | null;
+  if (e?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new BodyRefusal({ kind: 'too-large' });
+  if (e?.undecodable === true) {
+    const encoding = String(request.headers['content-encoding'] ?? 'identity');
     return new BodyRefusal({ kind: 'undecodable', encoding });
   }
   return err;
 }
 
-/** Sends the request's own `raw` on, as node gives it, to the adapter-free rules. */
+/** A hook's callback: an error refuses the request. */
 type Done = (err?: Error) => void;
 
 /**
