@@ -3,6 +3,7 @@
  * does not reorder them). A new scenario is a file in bench/scenarios/ and a line here.
  */
 import type { Scenario } from './lib/scenario';
+import { adapters } from './scenarios/adapters';
 import { batch } from './scenarios/batch';
 import { counter } from './scenarios/counter';
 import { counterIo } from './scenarios/counter-io';
@@ -43,6 +44,7 @@ export const SCENARIOS: readonly Scenario[] = [
   sharedStream,
   sharedWs,
   post,
+  adapters,
   durable,
   durableRestart,
   durablePosts,

@@ -41,10 +41,15 @@ async function main(): Promise<void> {
     duration: DURATION,
     connections: CONNECTIONS,
     rounds: ROUNDS,
-    startBeacon: (env = {}) => {
+    startBeacon: (env = {}, placement = {}) => {
       const own = join(dataDir, String(started++));
       mkdirSync(own);
-      return startServer(['dist/main.js'], { ...beaconEnv, DATA_DIR: own, ...env }, '/health/live');
+      return startServer(
+        ['dist/main.js'],
+        { ...beaconEnv, DATA_DIR: own, ...env },
+        '/health/live',
+        placement,
+      );
     },
     startBaseline: () =>
       startServer(['-r', 'ts-node/register/transpile-only', 'bench/baseline-app.ts'], {

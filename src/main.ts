@@ -10,7 +10,8 @@ import { performance } from 'node:perf_hooks';
 import pino from 'pino';
 import { AppModule } from './app.module';
 import { runPrimary } from './cluster';
-import { configureApp, listen } from './app.setup';
+import { adapterName, configureApp, httpAdapter, listen } from './http/http-edge';
+import { HttpSettings } from './http/http.settings';
 import { BeaconNestLogger } from './common/nest-logger';
 import { ShutdownReport } from './common/shutdown-report';
 import { CoreSettings } from './config/core.settings';
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
   }
   let app: INestApplication;
   try {
-    app = await NestFactory.create(AppModule.forRoot(), {
+    app = await NestFactory.create(AppModule.forRoot(), httpAdapter(settings.get(HttpSettings)), {
       logger: new BeaconNestLogger(new Logger(new PinoLogger({ pinoHttp: { logger: root } }), {})),
       abortOnError: false,
     });
@@ -62,7 +63,9 @@ async function main(): Promise<void> {
   }
   // The bound port, not the configured one: PORT=0 picks a free port (tests use this).
   const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
-  root.info(`Beacon listening on http://${core.HOST}:${port} (Swagger UI at /swagger)`);
+  root.info(
+    `Beacon listening on http://${core.HOST}:${port} (${adapterName(app)}; Swagger UI at /swagger)`,
+  );
   // A cluster worker tells its primary, which says when every worker serves.
   if (cluster.isWorker) process.send?.({ beacon: 'listening', port });
 
@@ -97,15 +100,28 @@ async function main(): Promise<void> {
  * The HTTP side of a graceful stop, bounded by SHUTDOWN_TIMEOUT_MS. Keep-alive clients
  * under load never leave a connection idle, so the server's own close would wait for them
  * (55 s was measured, and writes kept being served after SIGTERM). From now on every
- * answer says `Connection: close` and ends its connection; idle ones close at once; any
- * still open at half the timeout are cut (what they were sending was not answered, so not
- * acknowledged); at the timeout the process exits 1, naming it.
+ * answer says `Connection: close` and ends its connection. Idle ones close after a short
+ * grace (IDLE_GRACE_MS, or a quarter of the timeout): a request already on its way over
+ * one is answered, with `Connection: close`, instead of meeting a reset. (Closing them at
+ * once, here or in the server's own close, raced every client about to send; on fastify,
+ * which answers faster than a client sends, nearly every connection is idle at SIGTERM, and
+ * every client saw a reset.) Any still open at half the timeout are cut (what they were
+ * sending was not answered, so not acknowledged); at the timeout the process exits 1.
  */
 function drainHttp(server: Server, timeoutMs: number, log: pino.Logger): void {
   server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
     res.shouldKeepAlive = false;
   });
-  server.closeIdleConnections();
+  // node's close() closes idle connections at once: held off for the grace.
+  const closeIdle = server.closeIdleConnections.bind(server);
+  server.closeIdleConnections = () => undefined;
+  setTimeout(
+    () => {
+      server.closeIdleConnections = closeIdle;
+      closeIdle();
+    },
+    Math.min(IDLE_GRACE_MS, timeoutMs / 4),
+  ).unref();
   setTimeout(() => {
     log.warn(`connections still open ${timeoutMs / 2} ms into the stop: closing them`);
     server.closeAllConnections();
@@ -115,6 +131,9 @@ function drainHttp(server: Server, timeoutMs: number, log: pino.Logger): void {
     log.flush(() => process.exit(1));
   }, timeoutMs).unref();
 }
+
+/** How long an idle keep-alive connection may still bring a request once a stop begins. */
+const IDLE_GRACE_MS = 500;
 
 /** Errors whose message tells the operator what to fix; a stack would only hide it. */
 const OPERATOR_ERRORS = [

@@ -62,7 +62,7 @@ describe('request counter (e2e)', () => {
       () => fetch(`${t.baseUrl}/counter`, { method: 'OPTIONS' }),
     ];
     // 2,000 connections opened at once: more than node's default listen backlog of 511,
-    // which reset some of them under load (see `listen` in src/app.setup.ts).
+    // which reset some of them under load (see `listen` in src/http/http-edge.ts).
     const statuses = await Promise.all(
       Array.from({ length: 2000 }, (_, i) => kinds[i % kinds.length]().then((r) => r.status)),
     );

@@ -126,6 +126,10 @@ export async function wrkLoad(opts: {
   duration: number;
   method?: string;
   body?: string;
+  /** Lua run once per thread before the first request (state for `body`). */
+  prelude?: string;
+  /** Pins wrk (taskset's list), away from the server it loads. */
+  cpus?: string;
 }): Promise<LoadResult> {
   const dir = mkdtempSync(join(tmpdir(), 'beacon-wrk-'));
   const script = join(dir, 'load.lua');
@@ -134,6 +138,7 @@ export async function wrkLoad(opts: {
     [
       `wrk.method = "${opts.method ?? 'GET'}"`,
       'wrk.headers["Content-Type"] = "application/json"',
+      opts.prelude ?? '',
       opts.body ? `request = function() return wrk.format(nil, nil, nil, ${opts.body}) end` : '',
     ].join('\n'),
   );
@@ -146,8 +151,10 @@ export async function wrkLoad(opts: {
     script,
     opts.url,
   ];
+  const [command, argv] =
+    opts.cpus === undefined ? ['wrk', args] : ['taskset', ['-c', opts.cpus, 'wrk', ...args]];
   const text = await new Promise<string>((resolve, reject) =>
-    execFile('wrk', args, (err, stdout) =>
+    execFile(command, argv, (err, stdout) =>
       err ? reject(new Error(err.message)) : resolve(stdout),
     ),
   );

@@ -20,8 +20,8 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-/** RSS and PSS summed over a process and all its descendants. */
-export function treeMemory(root: number): { rssKb: number; pssKb: number; processes: number } {
+/** A process and all its descendants (a cluster's primary and its workers, say). */
+function processTree(root: number): Set<number> {
   const parent = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -41,6 +41,25 @@ export function treeMemory(root: number): { rssKb: number; pssKb: number; proces
       }
     }
   }
+  return tree;
+}
+
+/** CPU seconds used so far by a process and its descendants (the processes alive now). */
+export function treeCpuSeconds(root: number): number {
+  let total = 0;
+  for (const pid of processTree(root)) {
+    try {
+      total += cpuSeconds(pid);
+    } catch {
+      /* gone */
+    }
+  }
+  return total;
+}
+
+/** RSS and PSS summed over a process and all its descendants. */
+export function treeMemory(root: number): { rssKb: number; pssKb: number; processes: number } {
+  const tree = processTree(root);
   let rssKb = 0;
   let pssKb = 0;
   for (const pid of tree) {

@@ -12,17 +12,28 @@ export interface Server {
   stop: () => Promise<void>;
 }
 
+/** Where a server runs: `cpus` pins it (taskset's list, `1` or `0,1`). */
+export interface Placement {
+  cpus?: string;
+}
+
 /** Starts a Beacon on a DATA_DIR of its own, with the run's settings and `env` on top. */
-export type StartBeacon = (env?: Record<string, string>) => Promise<Server>;
+export type StartBeacon = (env?: Record<string, string>, placement?: Placement) => Promise<Server>;
 
 /** Starts `node args…` with PORT set and waits until `readyPath` answers 2xx/404. */
 export async function startServer(
   args: string[],
   env: Record<string, string>,
   readyPath = '/',
+  placement: Placement = {},
 ): Promise<Server> {
   const port = await freePort();
-  const child = spawn(process.execPath, args, {
+  // taskset execs node in its own process: the pid stays the server's, for /proc readings.
+  const [command, argv] =
+    placement.cpus === undefined
+      ? [process.execPath, args]
+      : ['taskset', ['-c', placement.cpus, process.execPath, ...args]];
+  const child = spawn(command, argv, {
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

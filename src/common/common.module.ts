@@ -2,7 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { HttpSettings } from '../http/http.settings';
 import { StateSettings } from '../shared-state/state.settings';
 import { SharedClock } from '../shared-state/shared-clock';
-import { ApiKeys } from './api-keys';
+import { ApiKeys } from '../http/api-keys';
 import { Clock, MonotonicClock } from './clock';
 import { PrometheusRegistry } from './prometheus';
 import { ShutdownReport } from './shutdown-report';

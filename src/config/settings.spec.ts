@@ -37,6 +37,7 @@ describe('loadSettings', () => {
     ['COUNTER_WINDOW_SECONDS', '3601'],
     ['COUNTER_FLUSH_MS', '5'],
     ['COUNTER_ENABLED', 'perhaps'],
+    ['HTTP_ADAPTER', 'koa'],
   ])('rejects %s=%s with a message naming the variable', (name, value) => {
     expect(() => loadSettings({ [name]: value })).toThrow(InvalidConfigurationError);
     expect(() => loadSettings({ [name]: value })).toThrow(name);

@@ -8,7 +8,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { jsonErrorResponse } from '../common/error-response.dto';
-import type { Response } from 'express';
+import type { EdgeResponse } from '../http/edge-types';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NotFoundError } from '../common/domain-errors';
@@ -46,7 +46,10 @@ export class DashboardController {
   }
 
   private readonly assets = new Map(
-    Object.entries(ASSETS).map(([name, a]) => [name, { body: readFileSync(a.path), type: a.type }]),
+    Object.entries(ASSETS).map(([name, a]) => [
+      name,
+      { body: readFileSync(a.path, 'utf8'), type: a.type },
+    ]),
   );
 
   @Get(['', 'dashboard'])
@@ -83,11 +86,11 @@ export class DashboardController {
     },
   })
   @ApiNotFoundResponse(jsonErrorResponse(404, 'No such file.', "No dashboard asset 'x.js'"))
-  asset(@Param('name') name: string, @Res() res: Response): void {
+  asset(@Param('name') name: string, @Res({ passthrough: true }) res: EdgeResponse): string {
     const asset = this.assets.get(name);
     if (!asset) throw new NotFoundError(`No dashboard asset '${name}'`);
-    res.setHeader('Content-Type', `${asset.type}; charset=utf-8`);
-    res.setHeader('Cache-Control', 'public, max-age=3600');
-    res.end(asset.body);
+    res.header('Content-Type', `${asset.type}; charset=utf-8`);
+    res.header('Cache-Control', 'public, max-age=3600');
+    return asset.body;
   }
 }

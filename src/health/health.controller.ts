@@ -15,8 +15,8 @@ import {
   HealthCheckService,
   HealthIndicatorService,
 } from '@nestjs/terminus';
-import type { Request, Response } from 'express';
-import { ApiKeys } from '../common/api-keys';
+import type { EdgeRequest, EdgeResponse } from '../http/edge-types';
+import { ApiKeys } from '../http/api-keys';
 import { HealthIndicator } from '../common/health';
 
 export const HEALTH_INDICATORS = Symbol('HEALTH_INDICATORS');
@@ -47,8 +47,8 @@ export class HealthController {
       '"hidden (…)" in their place.',
   })
   check(
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: EdgeRequest,
+    @Res({ passthrough: true }) res: EdgeResponse,
   ): Promise<HealthCheckResult> {
     return this.run('full', res, this.keys.maySeeDetails(req));
   }
@@ -79,13 +79,17 @@ export class HealthController {
       'only make that worse.',
   })
   ready(
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: EdgeRequest,
+    @Res({ passthrough: true }) res: EdgeResponse,
   ): Promise<HealthCheckResult> {
     return this.run('ready', res, this.keys.maySeeDetails(req));
   }
 
-  private async run(probe: Probe, res: Response, detailed: boolean): Promise<HealthCheckResult> {
+  private async run(
+    probe: Probe,
+    res: EdgeResponse,
+    detailed: boolean,
+  ): Promise<HealthCheckResult> {
     try {
       return await this.health.check(
         this.indicators.map((i) => () => this.indicate(i, probe, detailed)),

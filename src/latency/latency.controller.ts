@@ -26,7 +26,7 @@ import {
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { EdgeResponse } from '../http/edge-types';
 import { errorResponse } from '../common/error-response.dto';
 import { ConfigureMetricDto } from './dto/configure-metric.dto';
 import { MetricSnapshotDto } from './dto/metric-snapshot.dto';
@@ -163,7 +163,7 @@ export class LatencyController {
   async configure(
     @Param('id', MetricIdPipe) id: string,
     @Body() body: ConfigureMetricDto,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: EdgeResponse,
   ): Promise<MetricSnapshotDto> {
     const { created, snapshot } = await this.latency.configure(id, {
       windowMs: body.window_ms,

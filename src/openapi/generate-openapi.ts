@@ -6,7 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { AppModule } from '../app.module';
-import { configureApp } from '../app.setup';
+import { configureApp } from '../http/http-edge';
 import { buildOpenApiDocument } from './openapi-document';
 
 async function main(): Promise<void> {

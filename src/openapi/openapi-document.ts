@@ -1,6 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import { alwaysOpenRead } from '../common/api-keys';
+import { alwaysOpenRead } from '../http/api-keys';
 
 const DESCRIPTION = [
   'Beacon: latency percentiles over sliding windows, API metrics over UDP, social-stream',
@@ -79,7 +79,7 @@ function errorContent(status: number, error: string, message: string) {
 }
 
 /**
- * The answers every operation can give before its handler runs (src/common/http-input.ts
+ * The answers every operation can give before its handler runs (src/http/request-gate.ts
  * and the body parser), added where the operation does not document them itself: 400 for
  * a URL with broken or NUL percent-encoding; for operations with a body, 400 for one
  * nested deeper than BODY_MAX_DEPTH or not decoding as its Content-Encoding says, 413

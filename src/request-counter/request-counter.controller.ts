@@ -7,7 +7,8 @@ import {
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { EdgeRequest, EdgeResponse } from '../http/edge-types';
+import { preferredType } from '../http/negotiation';
 import { errorResponse } from '../common/error-response.dto';
 import { CounterDto } from './dto/counter.dto';
 import { RequestCounterService } from './request-counter.service';
@@ -55,9 +56,12 @@ export class RequestCounterController {
       'The request counter is disabled (COUNTER_ENABLED=false)',
     ),
   )
-  read(@Req() req: Request, @Res({ passthrough: true }) res: Response): CounterDto | string {
+  read(
+    @Req() req: EdgeRequest,
+    @Res({ passthrough: true }) res: EdgeResponse,
+  ): CounterDto | string {
     const { count, windowSeconds } = this.counter.read();
-    if (req.accepts(['application/json', 'text/plain']) === 'text/plain') {
+    if (preferredType(req, ['application/json', 'text/plain']) === 'text/plain') {
       res.type('text/plain');
       return `Requests in past ${windowSeconds} seconds: ${count}`;
     }

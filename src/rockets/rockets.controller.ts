@@ -10,7 +10,7 @@ import {
   Query,
   Res,
 } from '@nestjs/common';
-import type { Response } from 'express';
+import type { EdgeResponse as Response } from '../http/edge-types';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -141,8 +141,8 @@ export class RocketsController {
         limit: String(query.limit ?? ''),
         cursor: next,
       });
-      res.setHeader('Link', `</rockets?${params.toString()}>; rel="next"`);
-      res.setHeader('Beacon-Next-Cursor', next);
+      res.header('Link', `</rockets?${params.toString()}>; rel="next"`);
+      res.header('Beacon-Next-Cursor', next);
     }
     return json;
   }

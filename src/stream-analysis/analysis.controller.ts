@@ -7,8 +7,8 @@ import {
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
-import { ApiKeys } from '../common/api-keys';
+import type { EdgeRequest as Request, EdgeResponse as Response } from '../http/edge-types';
+import { ApiKeys } from '../http/api-keys';
 import { errorResponse } from '../common/error-response.dto';
 import { shown } from '../common/health';
 import { AnalysisService, DEFAULT_PERCENTILES } from './analysis.service';
@@ -112,7 +112,7 @@ export class AnalysisController {
         left.signal,
       );
       if (s === null) return {};
-      res.setHeader('X-Data-Age', String(s.dataAgeSeconds));
+      res.header('X-Data-Age', String(s.dataAgeSeconds));
       const out: Record<string, number> = {
         total_posts: s.totalPosts,
         minimum_timestamp: s.minTimestamp!,

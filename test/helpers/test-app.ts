@@ -5,7 +5,8 @@ import type { Server } from 'node:http';
 import { rmSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
 import { AppModule } from '../../src/app.module';
-import { configureApp, listen } from '../../src/app.setup';
+import { configureApp, httpAdapter, listen } from '../../src/http/http-edge';
+import { HttpSettings } from '../../src/http/http.settings';
 import { Clock } from '../../src/common/clock';
 import { BeaconClient, beaconClient } from '../client/beacon-client';
 import { ISOLATED_ENV } from './isolated-env';
@@ -32,6 +33,8 @@ export async function startTestApp(
     LOG_LEVEL: 'warn',
     JOBS_ENABLED: 'false',
     ...ISOLATED_ENV,
+    // The whole suite runs on either adapter: HTTP_ADAPTER=fastify npm run test:e2e.
+    ...(process.env.HTTP_ADAPTER ? { HTTP_ADAPTER: process.env.HTTP_ADAPTER } : {}),
     DATA_DIR: ownDir ?? '',
     ...env,
   };
@@ -47,7 +50,9 @@ export async function startTestApp(
       builder = builder.overrideProvider(o.provide).useValue(o.useValue);
     }
     const moduleRef = await builder.compile();
-    app = moduleRef.createNestApplication({ bufferLogs: true });
+    app = moduleRef.createNestApplication(httpAdapter(moduleRef.get(HttpSettings)), {
+      bufferLogs: true,
+    });
     configureApp(app);
     // As main.ts listens: the same accept queue, so a burst of connections meets what
     // production would.

@@ -1,5 +1,6 @@
 import { createHash, hash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { EdgeRequest } from './edge-types';
 
 /**
  * SHA-256 of a key. `crypto.hash` (Node ≥ 20.12) is the one-shot form: no Hash object per
@@ -50,7 +51,7 @@ export class ApiKeys {
    * Whether the request carries one of the keys (`Authorization: Bearer` or `X-API-Key`;
    * for a WebSocket handshake also the `beacon-key.` subprotocol).
    */
-  presentsKey(req: IncomingMessage, webSocket = false): boolean {
+  presentsKey(req: Pick<IncomingMessage, 'headers'>, webSocket = false): boolean {
     const key = presentedKey(req, webSocket);
     if (key === undefined) return false;
     const d = digest(key);
@@ -91,7 +92,7 @@ export class ApiKeys {
    * Whether the caller may see details that reveal paths, URLs or raw error text: one
    * with a key, or, with keys off, one on loopback (the operator's own machine).
    */
-  maySeeDetails(req: IncomingMessage): boolean {
+  maySeeDetails(req: Pick<EdgeRequest, 'headers' | 'socket'>): boolean {
     if (this.enabled) return this.presentsKey(req);
     return isLoopback(req.socket.remoteAddress);
   }
@@ -104,7 +105,10 @@ export class ApiKeys {
 export const WS_PROTOCOL = 'beacon';
 const WS_KEY_PROTOCOL = 'beacon-key.';
 
-function presentedKey(req: IncomingMessage, webSocket: boolean): string | undefined {
+function presentedKey(
+  req: Pick<IncomingMessage, 'headers'>,
+  webSocket: boolean,
+): string | undefined {
   const header = req.headers['x-api-key'];
   if (typeof header === 'string' && header !== '') return header;
   const auth = req.headers.authorization;

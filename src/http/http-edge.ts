@@ -1,29 +1,35 @@
 import { INestApplication } from '@nestjs/common';
+import type { AbstractHttpAdapter } from '@nestjs/core';
 import type { Server } from 'node:http';
-import { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
-import {
-  hostAllowed,
-  jsonDepthLimit,
-  parsesJsonBody,
-  requestGate,
-  securityHeaders,
-} from './common/http-input';
-import { ApiKeys } from './common/api-keys';
-import { BeaconNestLogger } from './common/nest-logger';
-import { CheckedWsAdapter, originAllowed } from './common/ws-adapter';
-import { HttpSettings } from './http/http.settings';
-import { buildOpenApiDocument } from './openapi/openapi-document';
+import { hostAllowed, requestGate, securityHeaders } from './request-gate';
+import { ApiKeys } from './api-keys';
+import { BeaconNestLogger } from '../common/nest-logger';
+import { CheckedWsAdapter, originAllowed } from './ws-adapter';
+import { HttpSettings } from './http.settings';
+import { buildOpenApiDocument } from '../openapi/openapi-document';
+import { expressAdapter, installExpressEdge } from './express-edge';
+import { fastifyAdapter, installFastifyEdge } from './fastify-edge';
+
+/**
+ * The HTTP edge: what happens to a request before and after a controller. The rules live
+ * in request-gate.ts, api-keys.ts and error.filter.ts and know no adapter; express-edge.ts
+ * and fastify-edge.ts only say where each rule goes in their framework.
+ */
+
+/** The Nest adapter HTTP_ADAPTER names, built for these settings. */
+export function httpAdapter(http: HttpSettings): AbstractHttpAdapter {
+  return http.HTTP_ADAPTER === 'fastify' ? fastifyAdapter(http) : expressAdapter();
+}
 
 /**
  * What an app needs beyond its module graph, shared by main.ts, the spec generator and
  * the e2e tests. Call before `init()`/`listen()`: the body parser must be in place first.
  */
 export function configureApp(app: INestApplication): void {
-  const express = app as NestExpressApplication;
   const http = app.get(HttpSettings);
-  express.useLogger(new BeaconNestLogger(app.get(Logger)));
+  app.useLogger(new BeaconNestLogger(app.get(Logger)));
   const keys = app.get(ApiKeys);
   if (keys.enabled) {
     app
@@ -36,25 +42,18 @@ export function configureApp(app: INestApplication): void {
   }
   // Ahead of every route: the gate (headers, Host, key, declared size, URL encoding),
   // then the body (JSON only, never for GET/HEAD/DELETE/OPTIONS) and its depth.
-  express.use(
-    requestGate({
-      headers: http.SECURITY_HEADERS ? securityHeaders() : [],
-      hosts: http.allowedHosts,
-      keys: keys.enabled ? keys : null,
-      bodyLimitBytes: http.bodyLimitBytes,
-    }),
-  );
-  express.useBodyParser('json', { limit: http.bodyLimitBytes, type: parsesJsonBody });
-  express.use(jsonDepthLimit(http.BODY_MAX_DEPTH));
-  const server = express.getHttpServer();
+  const gate = requestGate({
+    headers: http.SECURITY_HEADERS ? securityHeaders() : [],
+    hosts: http.allowedHosts,
+    keys: keys.enabled ? keys : null,
+    bodyLimitBytes: http.bodyLimitBytes,
+  });
+  if (adapterName(app) === 'fastify') installFastifyEdge(app, gate, http);
+  else installExpressEdge(app, gate, http);
+  const server = app.getHttpServer() as Server;
   server.maxConnections = http.HTTP_MAX_CONNECTIONS;
   server.headersTimeout = http.HTTP_HEADERS_TIMEOUT_MS;
   server.requestTimeout = http.HTTP_REQUEST_TIMEOUT_MS;
-  express.disable('x-powered-by');
-  // Express hashes every response body for a weak ETag. Nothing here is fetched
-  // conditionally, and the hash was a fifth of a small POST's time and most of a large
-  // list's, so it is off.
-  express.set('etag', false);
   app.useWebSocketAdapter(
     new CheckedWsAdapter(app, (req) => {
       if (!hostAllowed(http.allowedHosts, req)) {
@@ -70,7 +69,13 @@ export function configureApp(app: INestApplication): void {
   const origins = http.corsOrigins;
   // Off unless configured: the dashboard on another origin is a deliberate opt-in.
   if (origins.length > 0) {
-    express.enableCors({ origin: origins.includes('*') ? true : origins });
+    // The `cors` package's defaults, spelled out: @fastify/cors's differ (GET,HEAD,POST
+    // only, and a 400 for an OPTIONS that is not a full preflight).
+    app.enableCors({
+      origin: origins.includes('*') ? true : origins,
+      methods: 'GET,HEAD,PUT,PATCH,POST,DELETE',
+      ...(adapterName(app) === 'fastify' ? { strictPreflight: false } : {}),
+    });
   }
   SwaggerModule.setup('swagger', app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: 'swagger-json',
@@ -79,7 +84,7 @@ export function configureApp(app: INestApplication): void {
     // on another port or host would send it elsewhere (and the CSP would block it). The
     // UI gets this Beacon, where the page came from, first; /swagger-json stays the spec.
     patchDocumentOnRequest: (req, _res, document) =>
-      (req as { path?: string }).path?.endsWith('swagger-ui-init.js')
+      (req as { url?: string }).url?.split('?')[0].endsWith('swagger-ui-init.js')
         ? {
             ...document,
             servers: [
@@ -102,6 +107,13 @@ export function configureApp(app: INestApplication): void {
 export async function listen(app: INestApplication, port: number, host: string): Promise<void> {
   const { maxConnections } = app.getHttpServer() as Server;
   const backlog = Number.isFinite(maxConnections) && maxConnections > 0 ? maxConnections : 511;
+  if (adapterName(app) === 'fastify') {
+    // Nest's fastify adapter passes an options object on whole (its (port, host) form
+    // drops the backlog).
+    const listenWith = app.listen.bind(app) as unknown as (o: object) => Promise<unknown>;
+    await listenWith({ port, host, backlog });
+    return;
+  }
   // Nest hands its arguments on to http.Server#listen(port, host, backlog); its types
   // name only (port, host).
   const listenWith = app.listen.bind(app) as unknown as (
@@ -110,4 +122,9 @@ export async function listen(app: INestApplication, port: number, host: string):
     backlog: number,
   ) => Promise<unknown>;
   await listenWith(port, host, backlog);
+}
+
+/** Which adapter serves this app: `express` or `fastify`. */
+export function adapterName(app: INestApplication): string {
+  return app.getHttpAdapter().getType();
 }

@@ -6,8 +6,10 @@ import {
   HttpStatus,
   Logger,
 } from '@nestjs/common';
-import type { Response } from 'express';
-import { STATUS_CODES } from 'node:http';
+import { HttpAdapterHost } from '@nestjs/core';
+import { IncomingMessage, ServerResponse, STATUS_CODES } from 'node:http';
+import { BodyErrorAnswer, BodyRefusal } from './body-refusal';
+import { expressBodyError } from './express-edge';
 import {
   DomainError,
   ForbiddenError,
@@ -17,34 +19,12 @@ import {
   PayloadTooLargeError,
   UnauthorizedError,
   UnavailableError,
-} from './domain-errors';
+} from '../common/domain-errors';
 
 interface ErrorBody {
   statusCode: number;
   error: string;
   message: string | string[];
-}
-
-/**
- * Errors raised by Express's body parser before Nest sees the request (http-errors: a
- * status, `expose` for 4xx, a `type` for most, none for a body whose Content-Encoding
- * does not decode, which carries zlib's `code` instead).
- */
-interface BodyParserError {
-  type?: string;
-  status: number;
-  expose?: boolean;
-  code?: string;
-  message: string;
-}
-
-function isBodyParserError(e: unknown): e is BodyParserError {
-  return (
-    typeof e === 'object' &&
-    e !== null &&
-    typeof (e as BodyParserError).status === 'number' &&
-    (typeof (e as BodyParserError).type === 'string' || (e as BodyParserError).expose === true)
-  );
 }
 
 function body(statusCode: number, message: string | string[]): ErrorBody {
@@ -60,9 +40,13 @@ function body(statusCode: number, message: string | string[]): ErrorBody {
 export class ErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('ErrorFilter');
 
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<Response>();
-    const out = this.toBody(exception);
+    // Express's response is node's; fastify's reply keeps node's as `raw`.
+    const reply = host.switchToHttp().getResponse<object>();
+    const res = rawResponse(reply);
+    const out = this.toBody(exception, res.req);
     if (exception instanceof UnavailableError) {
       res.setHeader('Retry-After', String(exception.retryAfterSeconds));
     }
@@ -76,14 +60,15 @@ export class ErrorFilter implements ExceptionFilter {
       // The client's mistake: one line, at debug, never a stack (LOG_REQUESTS logs each
       // request at info anyway). Only the path: a query string can carry anything.
       const req = res.req;
-      this.logger.debug(`${out.statusCode} ${req.method} ${req.path}: ${String(out.message)}`);
+      const path = (req.url ?? '').split('?')[0];
+      this.logger.debug(`${out.statusCode} ${req.method} ${path}: ${String(out.message)}`);
     }
     if (res.headersSent) return;
     if (out.statusCode === 413) stopReadingAfter(res);
-    res.status(out.statusCode).json(out);
+    this.adapterHost.httpAdapter.reply(reply, out, out.statusCode);
   }
 
-  private toBody(e: unknown): ErrorBody {
+  private toBody(e: unknown, req: IncomingMessage): ErrorBody {
     if (e instanceof DomainError) return body(statusOf(e), e.message);
     if (e instanceof HttpException) {
       const status = e.getStatus();
@@ -94,24 +79,40 @@ export class ErrorFilter implements ExceptionFilter {
           : e.message;
       return body(status, message);
     }
-    if (isBodyParserError(e)) {
-      // Invalid JSON never gets here: Nest's router already turns it into a 400.
-      if (e.type === 'entity.too.large') {
-        return body(HttpStatus.PAYLOAD_TOO_LARGE, 'Request body is larger than BODY_LIMIT');
-      }
-      if (e.code?.startsWith('Z_') || e.type === 'encoding.unsupported') {
-        const encoding = e.type === 'encoding.unsupported' ? 415 : 400;
-        return body(
-          encoding,
-          encoding === 415
-            ? `Unsupported Content-Encoding (${e.message}): send identity, gzip, deflate or br`
-            : `The body does not decode as its Content-Encoding says (${e.message})`,
-        );
-      }
-      if (e.status >= 400 && e.status < 500) return body(e.status, e.message);
-    }
+    // Refused by a body parser (either adapter's) before Nest saw the request. Invalid JSON
+    // never gets here on express: Nest's router already turns it into a 400.
+    const parser =
+      e instanceof BodyRefusal
+        ? e.answer
+        : expressBodyError(e, String(req.headers['content-encoding'] ?? 'identity'));
+    if (parser !== null) return bodyErrorBody(parser);
     return body(HttpStatus.INTERNAL_SERVER_ERROR, 'Internal server error');
   }
+}
+
+function bodyErrorBody(a: BodyErrorAnswer): ErrorBody {
+  switch (a.kind) {
+    case 'too-large':
+      return body(HttpStatus.PAYLOAD_TOO_LARGE, 'Request body is larger than BODY_LIMIT');
+    case 'unsupported-encoding':
+      return body(
+        HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+        `Unsupported Content-Encoding (${a.encoding}): send identity, gzip, deflate or br`,
+      );
+    case 'undecodable':
+      return body(
+        HttpStatus.BAD_REQUEST,
+        `The body does not decode as its Content-Encoding says (${a.encoding})`,
+      );
+    case 'client':
+      return body(a.status, a.message);
+  }
+}
+
+function rawResponse(reply: object): ServerResponse<IncomingMessage> {
+  return 'raw' in reply
+    ? (reply.raw as ServerResponse<IncomingMessage>)
+    : (reply as ServerResponse<IncomingMessage>);
 }
 
 /** How long a refused upload's client has to read the 413 and close before it is cut off. */
@@ -126,7 +127,7 @@ const LINGER_MS = 2000;
  * them with a TCP reset, and a reset can destroy the 413 in the client's buffer before it
  * has read it: a fast uploader saw "connection reset" instead of the reason.
  */
-function stopReadingAfter(res: Response): void {
+function stopReadingAfter(res: ServerResponse<IncomingMessage>): void {
   const req = res.req;
   const socket = req.socket;
   res.setHeader('Connection', 'close');

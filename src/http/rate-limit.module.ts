@@ -8,7 +8,7 @@ import {
   getOptionsToken,
   getStorageToken,
 } from '@nestjs/throttler';
-import { HttpSettings } from '../http/http.settings';
+import { HttpSettings } from './http.settings';
 
 const MINUTE_MS = 60_000;
 

@@ -1,16 +1,21 @@
-import type { NextFunction, Request, Response } from 'express';
-import type { IncomingMessage } from 'node:http';
 import helmet from 'helmet';
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiKeys } from './api-keys';
 import {
   ForbiddenError,
   InvalidArgumentError,
   PayloadTooLargeError,
   UnauthorizedError,
-} from './domain-errors';
+} from '../common/domain-errors';
 
-type Middleware = (req: Request, res: Response, next: NextFunction) => void;
+/**
+ * The rules every request meets before a route, whatever the adapter: express-edge.ts and
+ * fastify-edge.ts only call them at the right moment (a middleware, a hook) and hand the
+ * refusal to the error filter.
+ */
+
+/** Sets the gate's headers on a response and says why the request is refused, or null. */
+export type RequestGate = (req: IncomingMessage, res: ServerResponse) => Error | null;
 
 /**
  * The Host a request was addressed to, lower-case and without its port (`[::1]` keeps its
@@ -42,23 +47,21 @@ export interface GateSettings {
 }
 
 /**
- * Everything decided from a request's head, in one middleware (each Express layer costs,
- * and this runs on every request): the security headers, then the Host, a declared size,
- * the API key and the URL's encoding. A request refused here is never parsed: its body
- * is not read.
+ * Everything decided from a request's head, in one function (this runs on every request):
+ * the security headers, then the Host, a declared size, the API key and the URL's
+ * encoding. A request refused here is never parsed: its body is not read.
  */
-export function requestGate(g: GateSettings): Middleware {
+export function requestGate(g: GateSettings): RequestGate {
   const { headers, hosts, keys, bodyLimitBytes } = g;
-  return (req, res, next) => {
+  return (req, res) => {
     for (let i = 0; i < headers.length; i++) res.setHeader(headers[i][0], headers[i][1]);
-    next(
+    return (
       hostRefusal(hosts, req) ??
-        // Size before key: a declared gigabyte without a key is a 413, whose connection
-        // closes after the answer, not a 401 whose body node would read to the end.
-        sizeRefusal(bodyLimitBytes, req) ??
-        (keys === null ? null : keyRefusal(keys, req)) ??
-        urlRefusal(req) ??
-        undefined,
+      // Size before key: a declared gigabyte without a key is a 413, whose connection
+      // closes after the answer, not a 401 whose body node would read to the end.
+      sizeRefusal(bodyLimitBytes, req) ??
+      (keys === null ? null : keyRefusal(keys, req)) ??
+      urlRefusal(req)
     );
   };
 }
@@ -94,7 +97,7 @@ function sizeRefusal(limitBytes: number, req: IncomingMessage): Error | null {
  * 400 here, before any handler or database sees it (PostgreSQL refuses NUL in text, which
  * used to come back as a 503 that clients retried for ever).
  */
-function urlRefusal(req: IncomingMessage): Error | null {
+export function urlRefusal(req: IncomingMessage): Error | null {
   const url = req.url ?? '/';
   if (!url.includes('%')) return null;
   let decoded: string;
@@ -157,20 +160,15 @@ export function nestedDeeperThan(value: unknown, max: number): boolean {
  * (class-validator and class-transformer recurse, and a few thousand levels overflowed
  * the stack into a 500).
  */
-export function jsonDepthLimit(max: number): Middleware {
-  return (req, _res, next) => {
-    if (!nestedDeeperThan(req.body, max)) return next();
-    next(
-      new InvalidArgumentError(
-        `The JSON body is nested deeper than ${max} levels (BODY_MAX_DEPTH)`,
-      ),
-    );
-  };
+export function depthRefusal(body: unknown, max: number): Error | null {
+  return nestedDeeperThan(body, max)
+    ? new InvalidArgumentError(`The JSON body is nested deeper than ${max} levels (BODY_MAX_DEPTH)`)
+    : null;
 }
 
 /** Methods whose bodies Beacon never reads: a body sent with them is ignored, not parsed. */
 const BODILESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
-const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+export const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
 /** The body parser's `type` test: JSON bodies of the methods that take one. */
 export function parsesJsonBody(req: IncomingMessage): boolean {
