@@ -1,9 +1,10 @@
 import { DynamicModule, Module, RequestMethod, ValidationPipe } from '@nestjs/common';
-import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_PIPE, DiscoveryModule } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { LoggerModule } from 'nestjs-pino';
 import { ApiMetricsModule } from './api-metrics/api-metrics.module';
 import { CommonModule } from './common/common.module';
+import { AllowedMethods } from './http/allowed-methods';
 import { ErrorFilter } from './http/error.filter';
 import { RateLimitModule } from './http/rate-limit.module';
 import { BeaconConfigModule } from './config/config.module';
@@ -30,6 +31,8 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
+        // AllowedMethods reads the controllers' routes.
+        DiscoveryModule,
         TelemetryModule,
         BeaconConfigModule.forRoot(env),
         LoggerModule.forRootAsync({
@@ -77,6 +80,7 @@ export class AppModule {
             transform: true,
           }),
         },
+        AllowedMethods,
         { provide: APP_FILTER, useClass: ErrorFilter },
       ],
     };

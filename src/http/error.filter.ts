@@ -5,9 +5,11 @@ import {
   HttpException,
   HttpStatus,
   Logger,
+  NotFoundException,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { IncomingMessage, ServerResponse, STATUS_CODES } from 'node:http';
+import { AllowedMethods } from './allowed-methods';
 import { BodyErrorAnswer, BodyRefusal } from './body-refusal';
 import { expressBodyError } from './express-edge';
 import {
@@ -40,13 +42,28 @@ function body(statusCode: number, message: string | string[]): ErrorBody {
 export class ErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('ErrorFilter');
 
-  constructor(private readonly adapterHost: HttpAdapterHost) {}
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly allowed: AllowedMethods,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     // Express's response is node's; fastify's reply keeps node's as `raw`.
     const reply = host.switchToHttp().getResponse<object>();
     const res = rawResponse(reply);
-    const out = this.toBody(exception, res.req);
+    let out = this.toBody(exception, res.req);
+    // No route for this method, but one for the path: 405 with what it serves.
+    if (out.statusCode === 404 && isRouterNotFound(exception)) {
+      const path = (res.req.url ?? '').split('?')[0];
+      const methods = this.allowed.of(path);
+      if (methods !== null && !methods.includes(res.req.method ?? '')) {
+        res.setHeader('Allow', methods.join(', '));
+        out = body(
+          HttpStatus.METHOD_NOT_ALLOWED,
+          `${res.req.method} is not served on ${path}; it serves ${methods.join(', ')}`,
+        );
+      }
+    }
     if (exception instanceof UnavailableError) {
       res.setHeader('Retry-After', String(exception.retryAfterSeconds));
     }
@@ -155,4 +172,9 @@ function statusOf(e: DomainError): number {
   if (e instanceof ForbiddenError) return HttpStatus.FORBIDDEN;
   if (e instanceof UnauthorizedError) return HttpStatus.UNAUTHORIZED;
   return HttpStatus.INTERNAL_SERVER_ERROR;
+}
+
+/** Nest's router found no route (either adapter), as opposed to a handler's own 404. */
+function isRouterNotFound(e: unknown): boolean {
+  return e instanceof NotFoundException && !(e instanceof DomainError);
 }
