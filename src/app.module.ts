@@ -4,7 +4,9 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { LoggerModule } from 'nestjs-pino';
 import { ApiMetricsModule } from './api-metrics/api-metrics.module';
 import { CommonModule } from './common/common.module';
+import type { IncomingMessage } from 'node:http';
 import { AllowedMethods } from './http/allowed-methods';
+import { requestIdOf } from './http/request-id';
 import { ErrorFilter } from './http/error.filter';
 import { RateLimitModule } from './http/rate-limit.module';
 import { BeaconConfigModule } from './config/config.module';
@@ -39,6 +41,9 @@ export class AppModule {
           inject: [CoreSettings, HttpSettings],
           useFactory: (core: CoreSettings, http: HttpSettings) => ({
             pinoHttp: {
+              // The request log line (LOG_REQUESTS) and every line logged while it is
+              // handled carry the id the gate echoes in X-Request-Id.
+              genReqId: (req: IncomingMessage) => requestIdOf(req),
               level: core.LOG_LEVEL,
               quietReqLogger: true,
               // API keys never reach a log line.

@@ -10,6 +10,7 @@ import {
 import { HttpAdapterHost } from '@nestjs/core';
 import { IncomingMessage, ServerResponse, STATUS_CODES } from 'node:http';
 import { AllowedMethods } from './allowed-methods';
+import { requestIdOf } from './request-id';
 import { BodyErrorAnswer, BodyRefusal } from './body-refusal';
 import { expressBodyError } from './express-edge';
 import {
@@ -72,13 +73,16 @@ export class ErrorFilter implements ExceptionFilter {
     }
     // A domain error at 5xx (UnavailableError) is an expected answer, not a fault: no stack.
     if (out.statusCode >= 500 && !(exception instanceof DomainError)) {
-      this.logger.error(exception instanceof Error ? exception.stack : String(exception));
+      const stack = exception instanceof Error ? exception.stack : String(exception);
+      this.logger.error(`request ${requestIdOf(res.req)}: ${stack}`);
     } else if (out.statusCode < 500) {
       // The client's mistake: one line, at debug, never a stack (LOG_REQUESTS logs each
       // request at info anyway). Only the path: a query string can carry anything.
       const req = res.req;
       const path = (req.url ?? '').split('?')[0];
-      this.logger.debug(`${out.statusCode} ${req.method} ${path}: ${String(out.message)}`);
+      this.logger.debug(
+        `${out.statusCode} ${req.method} ${path} (request ${requestIdOf(req)}): ${String(out.message)}`,
+      );
     }
     if (res.headersSent) return;
     if (out.statusCode === 413) stopReadingAfter(res);

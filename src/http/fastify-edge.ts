@@ -9,6 +9,7 @@ import { BodyRefusal } from './body-refusal';
 import type { HttpSettings } from './http.settings';
 import { depthRefusal, parsesJsonBody, RequestGate, urlRefusal } from './request-gate';
 import { InvalidArgumentError } from '../common/domain-errors';
+import { requestIdOf } from './request-id';
 
 /**
  * The fastify side of the edge, set to answer as express does: paths match whatever their
@@ -20,6 +21,8 @@ export function fastifyAdapter(http: HttpSettings): FastifyAdapter {
     bodyLimit: http.bodyLimitBytes,
     keepAliveTimeout: 5000,
     return503OnClosing: false,
+    // fastify's request id (which the request logger takes) is the one X-Request-Id echoes.
+    genReqId: (req: IncomingMessage) => requestIdOf(req),
     // The gate is a hook; Nest middleware (middie) runs only for LOG_REQUESTS' logger.
     skipMiddie: !http.LOG_REQUESTS,
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: 65_535 },

@@ -1,6 +1,7 @@
 import helmet from 'helmet';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiKeys } from './api-keys';
+import { REQUEST_ID_HEADER, requestIdOf } from './request-id';
 import {
   ForbiddenError,
   InvalidArgumentError,
@@ -48,13 +49,14 @@ export interface GateSettings {
 
 /**
  * Everything decided from a request's head, in one function (this runs on every request):
- * the security headers, then the Host, a declared size, the API key and the URL's
+ * the security headers and the request's id (`X-Request-Id`, echoed), then the Host, a declared size, the API key and the URL's
  * encoding. A request refused here is never parsed: its body is not read.
  */
 export function requestGate(g: GateSettings): RequestGate {
   const { headers, hosts, keys, bodyLimitBytes } = g;
   return (req, res) => {
     for (let i = 0; i < headers.length; i++) res.setHeader(headers[i][0], headers[i][1]);
+    res.setHeader(REQUEST_ID_HEADER, requestIdOf(req));
     return (
       hostRefusal(hosts, req) ??
       // Size before key: a declared gigabyte without a key is a 413, whose connection
