@@ -1,9 +1,12 @@
 import type { INestApplication } from '@nestjs/common';
+import compression from 'compression';
+import { constants as zlibConstants } from 'node:zlib';
 import { ExpressAdapter, NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import type { HttpSettings } from './http.settings';
 import { depthRefusal, parsesJsonBody, RequestGate } from './request-gate';
 import type { BodyErrorAnswer } from './body-refusal';
+import { BROTLI_QUALITY, COMPRESSIBLE } from './compression';
 
 /** The express side of the edge: the adapter, and where the gate and the body go in it. */
 export function expressAdapter(): ExpressAdapter {
@@ -28,6 +31,17 @@ export function installExpressEdge(
   express.use((req: Request, _res: Response, next: NextFunction) =>
     next(depthRefusal(req.body, http.BODY_MAX_DEPTH) ?? undefined),
   );
+  if (http.COMPRESSION) {
+    // The same choices as fastify's side (compression.ts): br, gzip or deflate as the
+    // client prefers, JSON and plain text only, from COMPRESSION_MIN_BYTES.
+    express.use(
+      compression({
+        threshold: http.COMPRESSION_MIN_BYTES,
+        filter: (_req, res) => COMPRESSIBLE.test(String(res.getHeader('content-type') ?? '')),
+        brotli: { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY } },
+      }),
+    );
+  }
   express.disable('x-powered-by');
   // Express hashes every response body for a weak ETag. Nothing here is fetched
   // conditionally, and the hash was a fifth of a small POST's time and most of a large

@@ -10,6 +10,7 @@ import type { HttpSettings } from './http.settings';
 import { depthRefusal, parsesJsonBody, RequestGate, urlRefusal } from './request-gate';
 import { InvalidArgumentError } from '../common/domain-errors';
 import { requestIdOf } from './request-id';
+import { COMPRESSIBLE, chosenEncoding, compressed, varyOnEncoding } from './compression';
 
 /**
  * The fastify side of the edge, set to answer as express does: paths match whatever their
@@ -86,6 +87,27 @@ export function installFastifyEdge(
   fastify.addHook('onRequest', (request, reply, done: Done) =>
     done(gate(request.raw, reply.raw) ?? undefined),
   );
+  if (http.COMPRESSION) {
+    // express's `compression`, as fastify's last step before sending: whole bodies only
+    // (streams, such as the dashboard's files, go out as they are), the same choices.
+    fastify.addHook('onSend', async (request, reply, payload: unknown) => {
+      const type = reply.getHeader('content-type');
+      if (typeof type !== 'string' || !COMPRESSIBLE.test(type)) return payload;
+      reply.header('vary', varyOnEncoding(reply.getHeader('vary')));
+      if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
+      if (reply.statusCode === 204 || reply.statusCode === 304) return payload;
+      const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
+      const encoding = chosenEncoding(http, request.raw, {
+        type,
+        encoding: reply.getHeader('content-encoding'),
+        bytes: body.length,
+      });
+      if (encoding === null) return payload;
+      reply.header('content-encoding', encoding);
+      reply.removeHeader('content-length');
+      return compressed(body, encoding);
+    });
+  }
   fastify.addHook(
     'preParsing',
     (

@@ -67,6 +67,15 @@ export class HttpSettings implements DerivedSettings {
    */
   @Expose() @Transform(toBool) @IsBoolean() SECURITY_HEADERS = true;
 
+  /**
+   * Compress answers (br, gzip or deflate, as the request's Accept-Encoding prefers) of JSON
+   * or plain text of at least COMPRESSION_MIN_BYTES; off behind a proxy that compresses.
+   */
+  @Expose() @Transform(toBool) @IsBoolean() COMPRESSION = true;
+
+  /** Smaller answers go out as they are: compressing them costs more than it saves. */
+  @Expose() @Transform(toInt) @IsInt() @Min(0) @Max(1_073_741_824) COMPRESSION_MIN_BYTES = 1024;
+
   /** Origins allowed by CORS, comma-separated (`*` for any); empty = CORS off. */
   @Expose() @IsString() CORS_ORIGINS = '';
 
