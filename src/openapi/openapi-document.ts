@@ -9,7 +9,7 @@ const DESCRIPTION = [
     'answers 403 to a request whose Host is not in ALLOWED_HOSTS (by default, on a loopback ' +
     'bind: localhost, 127.0.0.1 and [::1], any port), which keeps DNS-rebinding pages out.',
   'Every answer carries `X-Request-Id`: the one the request sent (1–128 printable ASCII ' +
-    'characters, no spaces) or a new UUID; it names the request in Beacon\'s logs. A method ' +
+    "characters, no spaces) or a new UUID; it names the request in Beacon's logs. A method " +
     'a path does not serve is answered 405 with `Allow`.',
 ].join(' ');
 
