@@ -20,6 +20,7 @@ import { read } from './scenarios/read';
 import { rocketsChurn } from './scenarios/rockets-churn';
 import { rocketsKeepalive } from './scenarios/rockets-keepalive';
 import { rocketsList } from './scenarios/rockets-list';
+import { compression } from './scenarios/compression';
 import { rocketsProgram } from './scenarios/rockets-program';
 import { rows } from './scenarios/rows';
 import { shared } from './scenarios/shared';
@@ -60,6 +61,7 @@ export const SCENARIOS: readonly Scenario[] = [
   rocketsProgram,
   rocketsKeepalive,
   rocketsList,
+  compression,
   rocketsChurn,
   streamHistory,
   streamIngest,
