@@ -55,6 +55,16 @@ describe('tracing: spans over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set (e2e)
     receiver.spans.find((s) => s.scope === HTTP_SCOPE && s.kind === SERVER && s.name === name);
   const childrenOf = (parent: ReceivedSpan) =>
     receiver.spans.filter((s) => s.traceId === parent.traceId && s.parentSpanId === parent.spanId);
+  /** One single-sample POST to `metric`: its status. */
+  const postSample = async (server: ServerProcess, metric: string, ns = 10) =>
+    (
+      await requestOnce(
+        server.baseUrl,
+        'POST',
+        `/metrics/${metric}/latency`,
+        JSON.stringify({ latency_ns: ns }),
+      )
+    ).status;
   const loadedOtelModules = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as string[];
 
   describe('with PostgreSQL and Redis', () => {
@@ -77,13 +87,7 @@ describe('tracing: spans over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set (e2e)
         API_METRICS_ENABLED: 'true',
         DATABASE_URL: schema.url,
       });
-      const post = await requestOnce(
-        beacon.baseUrl,
-        'POST',
-        '/metrics/traced/latency',
-        JSON.stringify({ latency_ns: 1500 }),
-      );
-      expect(post.status).toBe(202);
+      expect(await postSample(beacon, 'traced', 1500)).toBe(202);
       expect(
         (await requestOnce(beacon.baseUrl, 'GET', '/api-metrics/percentiles?minutes=5')).status,
       ).toBe(200);
@@ -176,13 +180,7 @@ describe('tracing: spans over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set (e2e)
       NODE_OPTIONS: `--require ${PRELOAD}`,
       LOADED_MODULES_FILE: modules,
     });
-    const res = await requestOnce(
-      beacon.baseUrl,
-      'POST',
-      '/metrics/flushed/latency',
-      JSON.stringify({ latency_ns: 10 }),
-    );
-    expect(res.status).toBe(202);
+    expect(await postSample(beacon, 'flushed')).toBe(202);
     expect(receiver.requests()).toBe(0);
     expect(await stop(beacon)).toBe(0);
     const span = serverSpan('POST /metrics/:id/latency');
@@ -201,13 +199,7 @@ describe('tracing: spans over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set (e2e)
       NODE_OPTIONS: `--require ${PRELOAD}`,
       LOADED_MODULES_FILE: modules,
     });
-    const res = await requestOnce(
-      beacon.baseUrl,
-      'POST',
-      '/metrics/untraced/latency',
-      JSON.stringify({ latency_ns: 10 }),
-    );
-    expect(res.status).toBe(202);
+    expect(await postSample(beacon, 'untraced')).toBe(202);
     expect(await stop(beacon)).toBe(0);
     // prom-client requires @opentelemetry/api (for exemplars), as it did before tracing:
     // without an SDK registered, that API is a no-op. Nothing else of OpenTelemetry loads.
@@ -225,13 +217,7 @@ describe('tracing: spans over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set (e2e)
         STATE_BACKEND: 'memory',
         SHUTDOWN_TIMEOUT_MS: '4000',
       });
-      const res = await requestOnce(
-        beacon.baseUrl,
-        'POST',
-        '/metrics/hung/latency',
-        JSON.stringify({ latency_ns: 10 }),
-      );
-      expect(res.status).toBe(202);
+      expect(await postSample(beacon, 'hung')).toBe(202);
       expect(await stop(beacon)).toBe(0);
       // It did try: the export reached the receiver, which never answered.
       await eventually(() => hung.requests() > 0);

@@ -1,5 +1,7 @@
 /** Rocket messages as Lunar's senders post them, and a keep-alive load of them. */
 import type { WireMessage } from '../../test/helpers/rocket-history';
+import { rng } from '../../test/helpers/random';
+import { postJson } from './http';
 import { LoadResult, postEach } from './load';
 import type { Server } from './server';
 
@@ -53,4 +55,24 @@ export function keepAliveMessages(
     },
     { connections, duration },
   );
+}
+
+/** Launches `count` rockets `<prefix>-<n>` with random speeds (seeded), 200 at a time. */
+export async function launchRockets(
+  server: Server,
+  count: number,
+  prefix: string,
+  seed: number,
+): Promise<void> {
+  const random = rng(seed);
+  for (let i = 0; i < count; i += 200) {
+    await Promise.all(
+      Array.from({ length: Math.min(200, count - i) }, (_, k) =>
+        postJson(
+          `${server.url}/messages`,
+          JSON.stringify(launchMessage(`${prefix}-${i + k}`, Math.floor(random() * 1e6))),
+        ),
+      ),
+    );
+  }
 }

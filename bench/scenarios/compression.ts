@@ -4,10 +4,8 @@
  * with no Accept-Encoding, with gzip and with br, in alternating rounds on one Beacon.
  */
 import { request } from 'node:http';
-import { rng } from '../../test/helpers/random';
-import { postJson } from '../lib/http';
 import { alternatingRounds, cpuPerRequest } from '../lib/load';
-import { launchMessage } from '../lib/rocket-messages';
+import { launchRockets } from '../lib/rocket-messages';
 import { Row, Scenario, figure, roundedList, withBeacon } from '../lib/scenario';
 import type { Server } from '../lib/server';
 import { medianBy } from '../lib/stats';
@@ -18,7 +16,7 @@ export const compression: Scenario = {
   name: 'compression',
   run: (ctx) =>
     withBeacon(ctx, async (beacon) => {
-      await launchTenThousand(beacon);
+      await launchRockets(beacon, 10_000, 'zip', 11);
       const rows: Row[] = [];
       for (const [path, rate] of [
         ['/rockets', 50],
@@ -52,20 +50,6 @@ export const compression: Scenario = {
       return rows;
     }),
 };
-
-async function launchTenThousand(server: Server): Promise<void> {
-  const random = rng(11);
-  for (let i = 0; i < 10_000; i += 200) {
-    await Promise.all(
-      Array.from({ length: 200 }, (_, k) =>
-        postJson(
-          `${server.url}/messages`,
-          JSON.stringify(launchMessage(`zip-${i + k}`, Math.floor(random() * 1e6))),
-        ),
-      ),
-    );
-  }
-}
 
 /** Bytes of one answer as sent (not decoded). */
 function bytesOf(server: Server, path: string, encoding: string): Promise<number> {

@@ -1,8 +1,6 @@
 /** 10,000 launched rockets with random speeds, then GET /rockets?sort=speed under load. */
-import { rng } from '../../test/helpers/random';
-import { postJson } from '../lib/http';
 import { LoadResult, load } from '../lib/load';
-import { launchMessage } from '../lib/rocket-messages';
+import { launchRockets } from '../lib/rocket-messages';
 import { Scenario, loadRow, withBeacon } from '../lib/scenario';
 import type { Server } from '../lib/server';
 
@@ -22,16 +20,6 @@ async function listTenThousand(
   duration: number,
   connections: number,
 ): Promise<LoadResult> {
-  const random = rng(10);
-  for (let i = 0; i < 10_000; i += 200) {
-    await Promise.all(
-      Array.from({ length: 200 }, (_, k) =>
-        postJson(
-          `${server.url}/messages`,
-          JSON.stringify(launchMessage(`list-${i + k}`, Math.floor(random() * 1e6))),
-        ),
-      ),
-    );
-  }
+  await launchRockets(server, 10_000, 'list', 10);
   return load({ url: `${server.url}/rockets?sort=speed&order=desc`, connections, duration });
 }
