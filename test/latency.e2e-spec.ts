@@ -224,12 +224,17 @@ describe('latency (e2e)', () => {
       ['POST', '/metrics//latency'],
       ['POST', '/metrics/a/latency/extra'],
       ['GET', '/metric/a'],
-      ['PATCH', '/metrics/a'],
     ])('%s %s → 404 in the error shape', async (method, path) => {
       const body = method === 'GET' ? undefined : '{"latency_ns": 1}';
       const res = await rawRequest(t.baseUrl, method, path, body);
       expect(res.status).toBe(404);
       expect(res.json()).toMatchObject({ statusCode: 404, error: 'Not Found' });
+    });
+
+    it('PATCH /metrics/a → 405 in the error shape: the path is served, not with PATCH', async () => {
+      const res = await rawRequest(t.baseUrl, 'PATCH', '/metrics/a', '{"latency_ns": 1}');
+      expect(res.status).toBe(405);
+      expect(res.json()).toMatchObject({ statusCode: 405, error: 'Method Not Allowed' });
     });
 
     it.each(['__proto__', 'constructor', 'hasOwnProperty', 'a/b', 'ü ñ 漢字', 'x'.repeat(200)])(

@@ -147,7 +147,7 @@ describe('stream analysis (e2e)', () => {
     expect([res.json<{ message: string | string[] }>().message].flat().join('; ')).toMatch(why);
   });
 
-  it('no post in the window → 404 with a JSON error; other methods → 404', async () => {
+  it("no post in the window → 404 with a JSON error; other methods → 405 (the seed's spec)", async () => {
     await start({ script: [] }, { STREAM_ENABLED: 'false' });
     const res = await get('duration=10m&dimension=likes');
     expect(res.status).toBe(404);
@@ -155,7 +155,7 @@ describe('stream analysis (e2e)', () => {
     for (const method of ['POST', 'PUT', 'DELETE', 'PATCH']) {
       expect(
         (await rawRequest(t.baseUrl, method, '/analysis?duration=10m&dimension=likes')).status,
-      ).toBe(404);
+      ).toBe(405);
     }
   });
 

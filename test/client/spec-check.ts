@@ -72,8 +72,9 @@ export function checkAgainstSpec(
   const op = route && spec.paths[route.template][method.toLowerCase()];
   const where = `${method.toUpperCase()} ${path} → ${status}`;
   if (!route || !op) {
-    // Paths the API does not have must get the documented error shape.
-    if (status !== 404) throw new SpecViolation(`${where}: undocumented operation`);
+    // Paths the API does not have are 404; a method a documented path does not serve is
+    // 405 (with Allow); both in the documented error shape.
+    if (status !== (route ? 405 : 404)) throw new SpecViolation(`${where}: undocumented operation`);
     checkErrorBody(where, text);
     return;
   }
