@@ -54,7 +54,8 @@ export class ErrorFilter implements ExceptionFilter {
     const res = rawResponse(reply);
     let out = this.toBody(exception, res.req);
     // No route for this method, but one for the path: 405 with what it serves.
-    if (out.statusCode === 404 && isRouterNotFound(exception)) {
+    // (A handler's own NotFoundException matched a route, so its method is in `methods`.)
+    if (exception instanceof NotFoundException) {
       const path = (res.req.url ?? '').split('?')[0];
       const methods = this.allowed.of(path);
       if (methods !== null && !methods.includes(res.req.method ?? '')) {
@@ -176,9 +177,4 @@ function statusOf(e: DomainError): number {
   if (e instanceof ForbiddenError) return HttpStatus.FORBIDDEN;
   if (e instanceof UnauthorizedError) return HttpStatus.UNAUTHORIZED;
   return HttpStatus.INTERNAL_SERVER_ERROR;
-}
-
-/** Nest's router found no route (either adapter), as opposed to a handler's own 404. */
-function isRouterNotFound(e: unknown): boolean {
-  return e instanceof NotFoundException && !(e instanceof DomainError);
 }

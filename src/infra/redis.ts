@@ -83,7 +83,7 @@ export async function connectRedis(
         sentinels: settings.sentinels,
         name: settings.sentinelName ?? 'mymaster',
         sentinelRetryStrategy: (attempt) => Math.min(2000, 100 * attempt),
-        // Not ioredis's failoverDetector: with it, in 1 of 5 kill -9 failovers one Beacon's
+        // Not ioredis's failoverDetector: with it, in 2 of the 5 kill -9 failovers traced one Beacon's
         // connections never reached the new master (test/redis-faults.e2e-spec.ts). The
         // dropped connection is enough: ioredis then asks the sentinels again.
       })
